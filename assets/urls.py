@@ -1,0 +1,11 @@
+from django.urls import path
+
+from assets import views
+
+app_name = "assets"
+urlpatterns = [
+    path("p/<slug:slug>/files/<uuid:file_uuid>/thumb.jpg", views.asset_file_media,
+         {"variant": "thumb"}, name="file-thumb"),
+    path("p/<slug:slug>/files/<uuid:file_uuid>/original", views.asset_file_media,
+         {"variant": "original"}, name="file-original"),
+]

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Starts the web server and a Celery worker (with beat) together; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DEBUG="${DEBUG:-true}"
+export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}"
+HOST="${LOTIX_HOST:-127.0.0.1}"
+PORT="${LOTIX_PORT:-8000}"
+
+$PY manage.py migrate --noinput -v0
+$PY manage.py seed_demo
+
+mkdir -p var/log
+# The CPU worker serves the animatic queue and media work; GPU queues belong to GPU machines.
+QUEUES="${LOTIX_QUEUES:-cpu,celery}"
+.venv/bin/celery -A lotix.celery worker -B --pool solo --concurrency 1 -Q "$QUEUES" \
+  --loglevel INFO --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
+WORKER=$!
+
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping the worker and the web server…"
+  kill -TERM "$WORKER" 2>/dev/null || true
+  [ -n "${WEB:-}" ] && kill -TERM "$WEB" 2>/dev/null || true
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+$PY manage.py runserver --noreload "$HOST:$PORT" &
+WEB=$!
+echo
+echo "Lotix is running at http://$HOST:$PORT/  (worker log: var/log/worker.log)"
+echo "Press Ctrl-C to stop."
+wait "$WEB"

@@ -1,0 +1,64 @@
+import os
+
+import pytest
+
+from tests import factories
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def media_storage(settings, tmp_path):
+    """Every test writes media to its own folder, never into var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def project(db):
+    return factories.project()
+
+
+def _member(project, role):
+    user = factories.user(username=role)
+    factories.membership(project=project, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def owner(project):
+    return _member(project, "owner")
+
+
+@pytest.fixture
+def director(project):
+    return _member(project, "director")
+
+
+@pytest.fixture
+def producer(project):
+    return _member(project, "producer")
+
+
+@pytest.fixture
+def editor(project):
+    return _member(project, "editor")
+
+
+@pytest.fixture
+def viewer(project):
+    return _member(project, "viewer")
+
+
+@pytest.fixture
+def stranger(db):
+    return factories.user(username="stranger")
