@@ -84,7 +84,8 @@ class AssetFile(models.Model):
                 condition=Q(width__gt=0) & Q(height__gt=0), name="asset_file_has_size"
             ),
             models.CheckConstraint(
-                condition=Q(media_kind="image") | (Q(duration_s__isnull=False) & Q(duration_s__gt=0)),
+                condition=Q(media_kind="image")
+                | (Q(duration_s__isnull=False) & Q(duration_s__gt=0)),
                 name="asset_file_video_has_duration",
             ),
         ]

@@ -15,9 +15,8 @@ from lotix.errors import DomainError
 from projects.models import Project
 from projects.services import activity_record
 
-# Pillow format name -> stored extension. Anything else is refused before decoding.
-ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp",
-                         "TIFF": "tif", "GIF": "gif", "MPO": "jpg"}
+# Pillow decoders that may open an upload; anything else is refused before decoding.
+ALLOWED_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
 MAX_PIXELS = 80_000_000
 THUMB_WIDTH = 384
 ADVISED_WIDTH, ADVISED_HEIGHT = 1280, 720
@@ -63,7 +62,7 @@ def _decode_image(data: bytes) -> tuple[Image.Image, str]:
             )
         probe.verify()
         # verify() leaves the image unusable; open again to decode the pixels.
-        image = Image.open(io.BytesIO(data), formats=[fmt])
+        image = Image.open(io.BytesIO(data), formats=list(ALLOWED_IMAGE_FORMATS))
         image.load()
     except AssetFileRejected:
         raise
@@ -113,7 +112,7 @@ def asset_file_ingest_image(
     rights_owner: str = "",
     approval: str = UsageApproval.PENDING,
 ) -> AssetFile:
-    """Validate, re-encode (orientation applied, metadata stripped), hash, thumbnail and store an image."""
+    """Validate, re-encode (upright, metadata stripped), hash, thumbnail and store an image."""
     image, fmt = _decode_image(data)
     image = ImageOps.exif_transpose(image)
     stored, ext, stored_format = _encode(image)

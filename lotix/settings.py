@@ -50,7 +50,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def database_from_url(url: str) -> dict:
-    """Turn DATABASE_URL (postgres://user:pass@host:port/name or sqlite:///path) into a DATABASES entry."""
+    """Turn DATABASE_URL (postgres://user:pass@host:port/name, sqlite:///path) into settings."""
     parts = urlsplit(url)
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
@@ -222,6 +222,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve from the app folders too, so gunicorn works before collectstatic has run.
+WHITENOISE_USE_FINDERS = True
 
 MEDIA_ROOT = Path(env_str("LOTIX_MEDIA_ROOT") or VAR_DIR / "media")
 LOTIX_S3_BUCKET = env_str("LOTIX_S3_BUCKET")

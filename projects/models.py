@@ -81,7 +81,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique_per_user"),
             models.CheckConstraint(
-                condition=Q(role__in=[choice.value for choice in Role]), name="membership_role_valid"
+                condition=Q(role__in=[choice.value for choice in Role]),
+                name="membership_role_valid",
             ),
         ]
 

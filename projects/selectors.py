@@ -9,7 +9,7 @@ from projects.roles import CAPABILITIES
 
 
 def membership_for(user, project: Project | str) -> Membership:
-    """The user's membership of the project; 404 for strangers, so a project's existence never leaks."""
+    """The user's membership of the project; 404 for strangers, so no project's existence leaks."""
     if not user.is_authenticated:
         raise Http404("No such project.")
     filters = {"project": project} if isinstance(project, Project) else {"project__slug": project}

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from projects.selectors import membership_for, require
 from projects.roles import PLAN, VIEW
+from projects.selectors import membership_for, require
 from shots import selectors
 
 

@@ -79,7 +79,9 @@ class Take(models.Model):
                 condition=Q(progress__gte=0) & Q(progress__lte=1), name="take_progress_range"
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="take_number_positive"),
-            models.CheckConstraint(condition=Q(gpu_seconds__gte=0), name="take_gpu_seconds_positive"),
+            models.CheckConstraint(
+                condition=Q(gpu_seconds__gte=0), name="take_gpu_seconds_positive"
+            ),
         ]
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="take_status_lease")]
 
