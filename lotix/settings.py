@@ -289,6 +289,22 @@ else:
         "store_processed": False,
     }
 
+CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-take (OOM, SIGKILL) puts the message back instead of acking it; the
+# claim's attempt counter stops a take that kills its worker every time.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "sweep-takes": {"task": "worker.sweep_takes", "schedule": 60.0, "options": {"queue": "cpu"}},
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

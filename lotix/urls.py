@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("shots.urls")),
     path("", include("assets.urls")),
+    path("", include("takes.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,361 @@
+"""Writes for takes: freezing requests, the worker's claim/progress/finish, cancel and sweep.
+
+The web side (`take_request`, `take_cancel`) and the worker side (`takes_claim`,
+`takes_progress`, `take_succeed`, `take_fail`, `takes_sweep`) meet only in the Take rows;
+no slow work runs inside any transaction here.
+"""
+
+import logging
+import random
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Q, Sum
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from generation import profiles
+from generation.prompting import assemble_negative, assemble_prompt
+from generation.spec import ReferenceInput, TakeSpec, real_duration
+from lotix.errors import DomainError
+from projects.services import activity_record
+from shots.models import ReferenceRole, Shot, ShotStatus
+from takes.models import Take, TakeStatus
+
+log = logging.getLogger(__name__)
+
+MAX_VARIATIONS = 8
+MAX_ATTEMPTS = 3
+SEED_LIMIT = 2**31 - 1
+# A running take whose heartbeat is older than this is presumed lost with its worker.
+LEASE_TTL = timedelta(minutes=3)
+# A queued take whose message was published longer ago than this is published again.
+REPUBLISH_AFTER = timedelta(minutes=2)
+GENERATE_TASK = "worker.generate_takes"
+
+
+class BudgetExceeded(DomainError):
+    pass
+
+
+class TakeRequestInvalid(DomainError):
+    pass
+
+
+class TakeNotCancelable(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class TakePlan:
+    """A shot turned into what one take of a profile would be, before a seed is drawn."""
+
+    profile: profiles.Profile
+    spec: TakeSpec
+    reference_files: tuple[str, ...]
+    real_duration_s: float
+    estimated_gpu_seconds: float
+    skipped_references: int
+
+
+def take_plan(*, shot: Shot, profile_id: str) -> TakePlan:
+    """Freeze a shot's plan and references into a request for the profile, or say why not."""
+    profile = profiles.profile_get(profile_id)
+    caps = profile.capabilities
+    refs = sorted(shot.references.all(), key=lambda r: (r.priority, r.pk))
+    first = [r for r in refs if r.role == ReferenceRole.FIRST]
+    last = [r for r in refs if r.role == ReferenceRole.LAST]
+    others = [r for r in refs if r.role == ReferenceRole.REFERENCE
+              and r.asset_file.media_kind == "image"]
+    profiles.check_references(
+        profile, has_first=bool(first), has_last=bool(last), n_references=len(others)
+    )
+    if not profiles.weights_present(profile, settings.LOTIX_MODELS_DIR):
+        from generation.loader import resolve_weights
+
+        resolve_weights(profile, settings.LOTIX_MODELS_DIR)  # raises WeightsMissing
+    used = first + last + ([] if caps.skips_references else others[: caps.max_references])
+    fps = profiles.fps_for(profile, shot.effective_fps())
+    num_frames = profiles.frames_for(profile, duration_s=float(shot.duration_s), fps=fps)
+    width, height = profiles.size_for(
+        profile, aspect=shot.effective_aspect_ratio(), resolution=shot.effective_resolution()
+    )
+    spec = TakeSpec(
+        profile_id=profile.id,
+        prompt=assemble_prompt(
+            motion_prompt=shot.motion_prompt, subject_action=shot.subject_action,
+            camera_movement=shot.camera_movement, framing=shot.framing, lighting=shot.lighting,
+        ),
+        negative_prompt=assemble_negative(shot.negative_constraints),
+        seed=0,
+        steps=caps.default_steps,
+        guidance=caps.default_guidance,
+        num_frames=num_frames,
+        fps=fps,
+        width=width,
+        height=height,
+        camera_movement=shot.camera_movement,
+        references=tuple(
+            ReferenceInput(role=r.role, job=r.job, sha256=r.asset_file.sha256,
+                           instruction=r.instruction, priority=r.priority)
+            for r in used
+        ),
+        weights_revision=profiles.weights_revision(profile, settings.LOTIX_MODELS_DIR),
+    )
+    profiles.check_spec(profile, spec)
+    return TakePlan(
+        profile=profile,
+        spec=spec,
+        reference_files=tuple(str(r.asset_file.uuid) for r in used),
+        real_duration_s=real_duration(num_frames, fps),
+        estimated_gpu_seconds=profiles.estimate_gpu_seconds(
+            profile, num_frames=num_frames, width=width, height=height, steps=spec.steps
+        ),
+        skipped_references=len(refs) - len(used),
+    )
+
+
+def project_gpu_usage(project) -> dict:
+    """GPU-seconds spent and reserved by queued or running takes, against the budget."""
+    takes = Take.objects.filter(shot__scene__project=project)
+    spent = takes.aggregate(total=Sum("gpu_seconds"))["total"] or 0.0
+    reserved = sum(
+        float(request.get("estimated_gpu_seconds", 0))
+        for request in takes.active().values_list("request", flat=True)
+    )
+    budget = project.budget_gpu_seconds
+    return {
+        "spent": spent,
+        "reserved": reserved,
+        "budget": budget,
+        "left": None if budget is None else max(budget - spent - reserved, 0.0),
+    }
+
+
+def _draw_seeds(seed: int | None, variations: int) -> list[int]:
+    if seed is not None:
+        if not 0 <= seed <= SEED_LIMIT:
+            raise TakeRequestInvalid(f"A seed is a whole number from 0 to {SEED_LIMIT}.")
+        return [(seed + i) % (SEED_LIMIT + 1) for i in range(variations)]
+    rng = random.SystemRandom()
+    seeds: list[int] = []
+    while len(seeds) < variations:
+        candidate = rng.randrange(SEED_LIMIT + 1)
+        if candidate not in seeds:
+            seeds.append(candidate)
+    return seeds
+
+
+def take_request(
+    *, shot: Shot, user, profile_id: str, variations: int = 1, seed: int | None = None
+) -> list[Take]:
+    """Freeze the shot into `variations` queued takes and enqueue them when the commit lands."""
+    if not 1 <= variations <= MAX_VARIATIONS:
+        raise TakeRequestInvalid(f"Ask for 1 to {MAX_VARIATIONS} variations, not {variations}.")
+    plan = take_plan(shot=shot, profile_id=profile_id)
+    seeds = _draw_seeds(seed, variations)
+    with transaction.atomic():
+        # Lock the shot: take numbers are per shot and two requests must not race for them.
+        Shot.objects.select_for_update().get(pk=shot.pk)
+        project = shot.scene.project
+        usage = project_gpu_usage(project)
+        cost = plan.estimated_gpu_seconds * variations
+        if usage["budget"] is not None and cost > usage["left"]:
+            raise BudgetExceeded(
+                f"This request needs about {cost:.0f} GPU-seconds but the project has "
+                f"{usage['left']:.0f} of {usage['budget']} left. Ask a producer to raise the "
+                "budget, or request fewer variations or a shorter shot."
+            )
+        number = (shot.takes.aggregate(n=Max("number"))["n"] or 0) + 1
+        takes = []
+        for offset, take_seed in enumerate(seeds):
+            spec = replace(plan.spec, seed=take_seed)
+            takes.append(Take.objects.create(
+                shot=shot, number=number + offset, requested_by=user, profile_id=plan.profile.id,
+                request={
+                    "spec": spec.to_dict(),
+                    "reference_files": list(plan.reference_files),
+                    "real_duration_s": plan.real_duration_s,
+                    "estimated_gpu_seconds": plan.estimated_gpu_seconds,
+                },
+            ))
+        if shot.status == ShotStatus.PLANNED:
+            Shot.objects.filter(pk=shot.pk).update(status=ShotStatus.GENERATING)
+        activity_record(
+            project=project, actor=user, verb="requested takes", target=shot,
+            data={"profile": plan.profile.id, "takes": [t.label for t in takes], "seeds": seeds},
+        )
+        ids = [t.pk for t in takes]
+        transaction.on_commit(lambda: takes_publish(ids, queue=plan.profile.queue))
+    return takes
+
+
+def takes_publish(take_ids: list[int], *, queue: str) -> bool:
+    """Send one message for takes that run as one batch; a failure is left to the sweeper."""
+    from lotix.celery import app
+
+    try:
+        app.send_task(GENERATE_TASK, args=[take_ids], queue=queue)
+    except Exception:
+        # The takes stay queued; takes_sweep publishes them again once the broker is back.
+        log.exception("Could not publish takes %s to %s", take_ids, queue)
+        return False
+    Take.objects.filter(pk__in=take_ids).update(published_at=timezone.now())
+    return True
+
+
+def take_cancel(*, take: Take, user) -> Take:
+    """Cancel a queued take at once, or ask a running one to stop at its next step."""
+    with transaction.atomic():
+        take = Take.objects.select_for_update().select_related("shot__scene__project").get(
+            pk=take.pk
+        )
+        if take.status == TakeStatus.QUEUED:
+            take.status = TakeStatus.CANCELED
+            take.finished_at = timezone.now()
+            take.save(update_fields=["status", "finished_at"])
+        elif take.status == TakeStatus.RUNNING:
+            take.cancel_requested = True
+            take.save(update_fields=["cancel_requested"])
+        else:
+            raise TakeNotCancelable(f"Take {take.label} has already {take.status}.")
+        activity_record(project=take.shot.scene.project, actor=user, verb="canceled take",
+                        target=take)
+        _shot_status_refresh(take.shot_id)
+    return take
+
+
+# --- the worker's side -------------------------------------------------------------------
+
+def _claimable() -> Q:
+    stale = timezone.now() - LEASE_TTL
+    return Q(status=TakeStatus.QUEUED) | Q(status=TakeStatus.RUNNING, heartbeat_at__lt=stale)
+
+
+def takes_claim(take_ids: list[int], *, worker: str) -> list[Take]:
+    """Claim the takes that are still queued (or whose lease expired); others are left alone.
+
+    The conditional UPDATE is the claim: a re-delivered message finds nothing to claim.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimable = Take.objects.filter(_claimable(), pk__in=take_ids, cancel_requested=False)
+        # Attempts are counted before any work, so a take that kills its worker every time
+        # stops after MAX_ATTEMPTS instead of looping through redelivery forever.
+        exhausted = list(claimable.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True))
+        if exhausted:
+            Take.objects.filter(pk__in=exhausted).update(
+                status=TakeStatus.FAILED, finished_at=now, lease_owner="",
+                error=f"The worker was lost {MAX_ATTEMPTS} times while making this take; "
+                      "it was not retried again. Try fewer frames or a lower resolution.",
+            )
+        ids = list(
+            claimable.exclude(pk__in=exhausted).select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        Take.objects.filter(pk__in=ids).update(
+            status=TakeStatus.RUNNING, attempts=F("attempts") + 1, lease_owner=worker,
+            heartbeat_at=now, started_at=now, progress=0, error="",
+        )
+        shot_ids = set(Take.objects.filter(pk__in=ids + exhausted).values_list("shot_id",
+                                                                              flat=True))
+        for shot_id in shot_ids:
+            _shot_status_refresh(shot_id)
+    return list(
+        Take.objects.filter(pk__in=ids).select_related("shot__scene__project").order_by("number")
+    )
+
+
+def takes_progress(take_ids: list[int], *, worker: str, progress: float) -> set[int]:
+    """Record progress and renew the lease; return the ids whose cancel was asked for."""
+    progress = min(max(progress, 0.0), 1.0)
+    mine = Take.objects.filter(pk__in=take_ids, lease_owner=worker, status=TakeStatus.RUNNING)
+    # Greatest keeps the bar from moving backwards if two writes cross.
+    mine.update(progress=Greatest(F("progress"), progress), heartbeat_at=timezone.now())
+    return set(
+        Take.objects.filter(pk__in=take_ids)
+        .filter(Q(cancel_requested=True) | ~Q(status=TakeStatus.RUNNING) | ~Q(lease_owner=worker))
+        .values_list("pk", flat=True)
+    )
+
+
+def take_succeed(*, take: Take, worker: str, media: dict, qc: dict, gpu_seconds: float) -> bool:
+    """Mark the take done with its stored media and QC in one short transaction."""
+    with transaction.atomic():
+        updated = Take.objects.filter(
+            pk=take.pk, lease_owner=worker, status=TakeStatus.RUNNING
+        ).update(
+            status=TakeStatus.SUCCEEDED, progress=1.0, finished_at=timezone.now(),
+            gpu_seconds=F("gpu_seconds") + round(gpu_seconds, 3),
+            qc=qc, lease_owner="", **media,
+        )
+        if updated:
+            _shot_status_refresh(take.shot_id)
+    return bool(updated)
+
+
+def take_fail(*, take: Take, worker: str, error: str, gpu_seconds: float = 0.0) -> bool:
+    """Mark the take failed with a message written for the director."""
+    with transaction.atomic():
+        updated = Take.objects.filter(pk=take.pk, lease_owner=worker).exclude(
+            status__in=[TakeStatus.SUCCEEDED, TakeStatus.CANCELED]
+        ).update(
+            status=TakeStatus.FAILED, finished_at=timezone.now(), error=error[:4000],
+            gpu_seconds=F("gpu_seconds") + round(gpu_seconds, 3), lease_owner="",
+        )
+        if updated:
+            _shot_status_refresh(take.shot_id)
+    return bool(updated)
+
+
+def take_mark_canceled(*, take: Take, worker: str, gpu_seconds: float = 0.0) -> bool:
+    """Record that the worker stopped the take because its cancel was asked for."""
+    with transaction.atomic():
+        updated = Take.objects.filter(pk=take.pk, lease_owner=worker).exclude(
+            status__in=[TakeStatus.SUCCEEDED, TakeStatus.FAILED]
+        ).update(
+            status=TakeStatus.CANCELED, finished_at=timezone.now(), lease_owner="",
+            gpu_seconds=F("gpu_seconds") + round(gpu_seconds, 3),
+        )
+        if updated:
+            _shot_status_refresh(take.shot_id)
+    return bool(updated)
+
+
+def takes_sweep() -> dict:
+    """Publish queued takes whose message was lost; requeue or fail running takes lost with
+    their worker."""
+    now = timezone.now()
+    lost = Take.objects.filter(status=TakeStatus.RUNNING, heartbeat_at__lt=now - LEASE_TTL)
+    failed = lost.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=TakeStatus.FAILED, finished_at=now, lease_owner="",
+        error=f"The worker was lost {MAX_ATTEMPTS} times while making this take; it was not "
+              "retried again. Try fewer frames or a lower resolution.",
+    )
+    requeued = lost.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=TakeStatus.QUEUED, lease_owner="", published_at=None
+    )
+    stale = Take.objects.filter(status=TakeStatus.QUEUED, cancel_requested=False).filter(
+        Q(published_at__isnull=True) | Q(published_at__lt=now - REPUBLISH_AFTER)
+    )
+    republished = 0
+    for take_id, profile_id in stale.values_list("pk", "profile_id"):
+        queue = profiles.profile_get(profile_id).queue
+        republished += takes_publish([take_id], queue=queue)
+    return {"failed": failed, "requeued": requeued, "republished": republished}
+
+
+def _shot_status_refresh(shot_id: int) -> None:
+    """Derive the shot's status from its takes, leaving approved and omitted shots alone."""
+    shot = Shot.objects.filter(pk=shot_id).exclude(
+        status__in=[ShotStatus.APPROVED, ShotStatus.OMITTED]
+    )
+    takes = Take.objects.filter(shot_id=shot_id)
+    if takes.active().exists():
+        shot.update(status=ShotStatus.GENERATING)
+    elif takes.filter(status=TakeStatus.SUCCEEDED).exists():
+        shot.update(status=ShotStatus.IN_REVIEW)
+    else:
+        shot.update(status=ShotStatus.PLANNED)

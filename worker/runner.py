@@ -1,0 +1,197 @@
+"""Runs claimed takes: load the pipeline once per process, generate, finalize, store, mark.
+
+Nothing here runs inside a database transaction: each write is its own short statement in
+`takes.services`, and the pipeline call and uploads happen between them.
+"""
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection
+from PIL import Image
+
+from assets.selectors import asset_files_by_uuid
+from generation import loader, profiles
+from generation.errors import GpuOutOfMemory, TakeCanceled
+from generation.media import finalize_frames
+from generation.qc import qc_metrics
+from generation.spec import RoleImages, TakeSpec
+from lotix.errors import DomainError
+from takes import services
+from takes.models import Take, take_media_key
+
+log = logging.getLogger(__name__)
+
+# One pipeline per worker process, kept between takes so the second take pays no load time.
+PIPELINES = loader.PipelineCache()
+PROGRESS_EVERY_S = 0.5
+HEARTBEAT_EVERY_S = 30.0
+GENERATION_SHARE = 0.9  # the bar's share for denoising; encoding and QC take the rest
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _device() -> tuple[str, str]:
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", "bfloat16"
+    return "cpu", "float32"
+
+
+def _role_images(take: Take, spec: TakeSpec) -> RoleImages:
+    uuids = take.request.get("reference_files", [])
+    files = asset_files_by_uuid(uuids)
+    images = RoleImages()
+    for uuid, reference in zip(uuids, spec.references, strict=True):
+        asset_file = files.get(uuid)
+        if asset_file is None:
+            raise DomainError(
+                "A reference of this take was deleted from the library before it ran; "
+                "request the take again."
+            )
+        with default_storage.open(asset_file.file.name, "rb") as handle:
+            image = Image.open(handle)
+            image.load()
+        image = image.convert("RGB")
+        if reference.role == "first_frame":
+            images.first = image
+        elif reference.role == "last_frame":
+            images.last = image
+        else:
+            images.references.append(image)
+    return images
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease while one long denoising step or upload keeps the task busy."""
+
+    def __init__(self, take_ids: list[int], worker: str):
+        super().__init__(daemon=True)
+        self.take_ids, self.worker = take_ids, worker
+        self.stopped = threading.Event()
+
+    def run(self):
+        try:
+            while not self.stopped.wait(HEARTBEAT_EVERY_S):
+                services.takes_progress(self.take_ids, worker=self.worker, progress=0.0)
+        finally:
+            connection.close()
+
+
+def _batches(takes: list[Take]) -> list[list[Take]]:
+    """Group takes whose requests differ only by seed; each group is one pipeline call."""
+    groups: dict[str, list[Take]] = {}
+    for take in takes:
+        key_spec = dict(take.request["spec"], seed=0)
+        key = repr(sorted(key_spec.items())) + repr(take.request.get("reference_files"))
+        groups.setdefault(key, []).append(take)
+    return list(groups.values())
+
+
+def run_takes(take_ids: list[int], *, worker: str | None = None) -> list[int]:
+    """Claim and run the takes; return the ids this call claimed."""
+    worker = worker or worker_name()
+    claimed = services.takes_claim(take_ids, worker=worker)
+    for batch in _batches(claimed):
+        _run_batch(batch, worker=worker)
+    return [take.pk for take in claimed]
+
+
+def _run_batch(takes: list[Take], *, worker: str) -> None:
+    ids = [take.pk for take in takes]
+    started = time.monotonic()
+    heartbeat = _Heartbeat(ids, worker)
+    heartbeat.start()
+    try:
+        spec = TakeSpec.from_dict(takes[0].request["spec"])
+        profile = profiles.profile_get(spec.profile_id)
+        images = _role_images(takes[0], spec)
+        device, dtype = _device() if profile.needs_weights else ("cpu", "float32")
+        pipe = PIPELINES.get(profile, settings.LOTIX_MODELS_DIR, device=device, dtype=dtype)
+        canceled: set[int] = set()
+        last_write = 0.0
+
+        def on_step(done: int, total: int) -> None:
+            nonlocal last_write, canceled
+            now = time.monotonic()
+            if done < total and now - last_write < PROGRESS_EVERY_S:
+                return
+            last_write = now
+            canceled = services.takes_progress(
+                ids, worker=worker, progress=GENERATION_SHARE * done / max(total, 1)
+            )
+            if canceled >= set(ids):
+                raise TakeCanceled()
+
+        engine = loader.engine_module(profile)
+        frames = engine.run(pipe, spec, images, seeds=[t.request["spec"]["seed"] for t in takes],
+                            on_step=on_step)
+        gpu_seconds = (time.monotonic() - started) / len(takes)
+        for take, take_frames in zip(takes, frames, strict=True):
+            if take.pk in canceled:
+                services.take_mark_canceled(take=take, worker=worker, gpu_seconds=gpu_seconds)
+                continue
+            _finalize(take, take_frames, spec=spec, images=images, worker=worker,
+                      gpu_seconds=gpu_seconds)
+    except TakeCanceled:
+        spent = (time.monotonic() - started) / len(takes)
+        for take in takes:
+            services.take_mark_canceled(take=take, worker=worker, gpu_seconds=spent)
+    except Exception as error:  # every failure must land on the take, readable
+        spent = (time.monotonic() - started) / len(takes)
+        message = _readable(error, takes[0])
+        if not isinstance(error, DomainError):
+            log.exception("Takes %s failed", ids)
+        for take in takes:
+            services.take_fail(take=take, worker=worker, error=message, gpu_seconds=spent)
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+
+
+def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
+    with tempfile.TemporaryDirectory(prefix="lotix-take-") as tmp:
+        media = finalize_frames(frames, fps=spec.fps, out_dir=tmp)
+        services.takes_progress([take.pk], worker=worker, progress=0.95)
+        qc = qc_metrics(frames, first_ref=images.first, last_ref=images.last)
+        stored = {}
+        for field, path in (("video", media.video_path), ("poster", media.poster_path),
+                            ("filmstrip", media.filmstrip_path),
+                            ("last_frame", media.last_frame_path)):
+            key = take_media_key(take, Path(path).name)
+            # A retried take overwrites its own objects instead of leaving renamed copies.
+            default_storage.delete(key)
+            with open(path, "rb") as handle:
+                stored[field] = default_storage.save(key, File(handle))
+        qc["filmstrip"] = {"tiles": media.filmstrip_tiles,
+                           "tile_width": media.filmstrip_tile_width}
+        qc["duration_s"] = media.duration_s
+    if not services.take_succeed(take=take, worker=worker, media=stored, qc=qc,
+                                 gpu_seconds=gpu_seconds):
+        # The lease was lost (canceled or swept) while finishing: keep no orphan objects.
+        for name in stored.values():
+            default_storage.delete(name)
+
+
+def _readable(error: Exception, take: Take) -> str:
+    if isinstance(error, DomainError):
+        return error.message
+    spec = take.request.get("spec", {})
+    if type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower():
+        return GpuOutOfMemory(
+            f"The GPU ran out of memory making {spec.get('num_frames')} frames at "
+            f"{spec.get('width')}×{spec.get('height')}. Try fewer frames (a shorter shot) or a "
+            "lower resolution."
+        ).message
+    return f"The engine failed: {type(error).__name__}: {error}"
