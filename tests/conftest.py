@@ -23,6 +23,16 @@ def media_storage(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory):
+    """The tiny random pipelines, built once per test session."""
+    from generation.tiny import build_tiny_models
+
+    models_dir = tmp_path_factory.mktemp("models")
+    build_tiny_models(models_dir)
+    return models_dir
+
+
 @pytest.fixture
 def project(db):
     return factories.project()

@@ -4,6 +4,7 @@ Nothing here runs inside a database transaction: each write is its own short sta
 `takes.services`, and the pipeline call and uploads happen between them.
 """
 
+import hashlib
 import logging
 import os
 import socket
@@ -12,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -165,6 +167,9 @@ def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
         media = finalize_frames(frames, fps=spec.fps, out_dir=tmp)
         services.takes_progress([take.pk], worker=worker, progress=0.95)
         qc = qc_metrics(frames, first_ref=images.first, last_ref=images.last)
+        # The generated frames' fingerprint: the same recipe must give the same frames, while
+        # the H.264 encode of them is not bit-exact from run to run (x264 threading).
+        qc["frames_sha256"] = hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()
         stored = {}
         for field, path in (("video", media.video_path), ("poster", media.poster_path),
                             ("filmstrip", media.filmstrip_path),
