@@ -26,6 +26,14 @@ def shot_get(membership: Membership, shot_id: int) -> Shot:
         raise Http404("No such shot.") from None
 
 
+def shots_of_project(membership: Membership) -> list[Shot]:
+    """Every shot of the project in board order, for pickers."""
+    return list(
+        Shot.objects.filter(scene__project=membership.project).select_related("scene")
+        .order_by("scene__order", "scene__code", "order", "code")
+    )
+
+
 def takes_for_shot(shot: Shot):
     """The shot's takes, newest first."""
     return Take.objects.filter(shot=shot).select_related("requested_by").order_by("-number")

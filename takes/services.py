@@ -359,3 +359,35 @@ def _shot_status_refresh(shot_id: int) -> None:
         shot.update(status=ShotStatus.IN_REVIEW)
     else:
         shot.update(status=ShotStatus.PLANNED)
+
+
+def take_continue(*, take: Take, user, target_shot: Shot):
+    """Make the take's last frame an asset file and attach it as the target shot's first frame."""
+    from django.core.files.storage import default_storage
+
+    from assets.models import AssetKind
+    from assets.services import AssetFileDuplicate, asset_create, asset_file_ingest_image
+    from shots.services import shot_reference_add
+
+    if take.status != TakeStatus.SUCCEEDED or not take.last_frame:
+        raise DomainError(f"Take {take.label} has no last frame yet; wait until it succeeds.")
+    project = take.shot.scene.project
+    if target_shot.scene.project_id != project.pk:
+        raise DomainError("You can only continue into a shot of the same project.")
+    with default_storage.open(take.last_frame.name, "rb") as handle:
+        data = handle.read()
+    asset = asset_create(project=project, actor=user, kind=AssetKind.STORYBOARD,
+                         name=f"{take.shot} {take.label} last frame")
+    asset_file = asset.files.first()
+    if asset_file is None:
+        try:
+            asset_file = asset_file_ingest_image(
+                asset=asset, actor=user, data=data, original_name="last.png",
+                source=f"Last frame of take {take.shot} {take.label}",
+            )
+        except AssetFileDuplicate:
+            asset_file = asset.files.get()
+    return shot_reference_add(
+        shot=target_shot, actor=user, asset_file=asset_file, role=ReferenceRole.FIRST,
+        job="composition", instruction=f"Continues from {take.shot} {take.label}.",
+    )

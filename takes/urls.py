@@ -9,6 +9,8 @@ urlpatterns = [
     path("p/<slug:slug>/shots/<int:shot_id>/generate", views.take_generate,
          name="take-generate"),
     path("p/<slug:slug>/takes/<uuid:take_uuid>/cancel", views.take_cancel, name="take-cancel"),
+    path("p/<slug:slug>/takes/<uuid:take_uuid>/continue", views.take_continue,
+         name="take-continue"),
     path("p/<slug:slug>/takes/<uuid:take_uuid>/video.mp4", views.take_media, {"kind": "video"},
          name="take-video"),
     path("p/<slug:slug>/takes/<uuid:take_uuid>/poster.jpg", views.take_media,

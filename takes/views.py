@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.views import storage_response
 from lotix.errors import DomainError
-from projects.roles import GENERATE, VIEW
+from projects.roles import GENERATE, PLAN, VIEW
 from projects.selectors import membership_for, require
 from takes import selectors, services
 from takes.forms import GenerateForm
@@ -27,6 +28,8 @@ def _shot_context(membership, shot, form=None):
             next((o["profile"].id for o in options if o["plan"]), ""),
         ),
         "can_generate": membership.can(GENERATE),
+        "can_plan": membership.can(PLAN),
+        "project_shots": selectors.shots_of_project(membership),
         "usage": selectors.gpu_usage(membership),
         "form": form or GenerateForm(),
     }
@@ -49,6 +52,8 @@ def shot_takes(request, slug, shot_id):
     return render(request, "takes/_takes.html", {
         "project": membership.project, "shot": shot, "takes": takes,
         "any_active": any(t.is_active for t in takes), "can_generate": membership.can(GENERATE),
+        "can_plan": membership.can(PLAN), "project_shots": selectors.shots_of_project(membership),
+        "partial": True,
     })
 
 
@@ -83,6 +88,25 @@ def take_cancel(request, slug, take_uuid):
     if request.headers.get("HX-Request"):
         return shot_takes(request, slug, take.shot_id)
     return redirect("takes:shot-page", slug=slug, shot_id=take.shot_id)
+
+
+@require_POST
+@login_required
+def take_continue(request, slug, take_uuid):
+    membership = require(membership_for(request.user, slug), PLAN)
+    take = selectors.take_get(membership, take_uuid)
+    try:
+        target = selectors.shot_get(membership, int(request.POST.get("shot", "0")))
+    except ValueError:
+        raise Http404("No such shot.") from None
+    try:
+        services.take_continue(take=take, user=request.user, target_shot=target)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("takes:shot-page", slug=slug, shot_id=take.shot_id)
+    messages.success(request, f"{take.shot} {take.label}'s last frame is now the first frame of "
+                              f"{target}.")
+    return redirect("takes:shot-page", slug=slug, shot_id=target.pk)
 
 
 @require_GET

@@ -72,3 +72,7 @@ def viewer(project):
 @pytest.fixture
 def stranger(db):
     return factories.user(username="stranger")
+
+
+# The real Celery worker, shared by the worker and browser tests.
+from tests.worker_fixtures import celery_worker, worker, worker_media  # noqa: E402, F401

@@ -12,7 +12,7 @@ from django.db import connection
 
 from tests.conftest import IN_CI
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 QUEUES = "cpu,gpu.ltx,gpu.wan,gpu.svd"
 
 
