@@ -33,7 +33,7 @@ from takes.models import Take, take_media_key
 log = logging.getLogger(__name__)
 
 # One pipeline per worker process, kept between takes so the second take pays no load time.
-PIPELINES = loader.PipelineCache()
+PIPELINES = loader.PIPELINES
 PROGRESS_EVERY_S = 0.5
 HEARTBEAT_EVERY_S = 30.0
 GENERATION_SHARE = 0.9  # the bar's share for denoising; encoding and QC take the rest
@@ -119,8 +119,6 @@ def _run_batch(takes: list[Take], *, worker: str) -> None:
         spec = TakeSpec.from_dict(takes[0].request["spec"])
         profile = profiles.profile_get(spec.profile_id)
         images = _role_images(takes[0], spec)
-        device, dtype = _device() if profile.needs_weights else ("cpu", "float32")
-        pipe = PIPELINES.get(profile, settings.LOTIX_MODELS_DIR, device=device, dtype=dtype)
         canceled: set[int] = set()
         last_write = 0.0
 
@@ -136,9 +134,8 @@ def _run_batch(takes: list[Take], *, worker: str) -> None:
             if canceled >= set(ids):
                 raise TakeCanceled()
 
-        engine = loader.engine_module(profile)
-        frames = engine.run(pipe, spec, images, seeds=[t.request["spec"]["seed"] for t in takes],
-                            on_step=on_step)
+        frames = render_frames(profile, spec, images,
+                               seeds=[t.request["spec"]["seed"] for t in takes], on_step=on_step)
         gpu_seconds = (time.monotonic() - started) / len(takes)
         for take, take_frames in zip(takes, frames, strict=True):
             if take.pk in canceled:
@@ -162,14 +159,30 @@ def _run_batch(takes: list[Take], *, worker: str) -> None:
         heartbeat.join(timeout=5)
 
 
+def render_frames(profile, spec: TakeSpec, images: RoleImages, *, seeds: list[int],
+                  on_step) -> list[np.ndarray]:
+    """Run the profile's engine on this process's cached pipeline; one array per seed."""
+    device, dtype = _device() if profile.needs_weights else ("cpu", "float32")
+    pipe = PIPELINES.get(profile, settings.LOTIX_MODELS_DIR, device=device, dtype=dtype)
+    return loader.engine_module(profile).run(pipe, spec, images, seeds=seeds, on_step=on_step)
+
+
+def finalize_take(frames: np.ndarray, *, fps: int, images: RoleImages, out_dir: str):
+    """Encode the take's media files into out_dir and measure its QC; returns (media, qc)."""
+    media = finalize_frames(frames, fps=fps, out_dir=out_dir)
+    qc = qc_metrics(frames, first_ref=images.first, last_ref=images.last)
+    # The generated frames' fingerprint: the same recipe must give the same frames, while the
+    # H.264 encode of them is not bit-exact from run to run (x264 threading).
+    qc["frames_sha256"] = hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()
+    qc["filmstrip"] = {"tiles": media.filmstrip_tiles, "tile_width": media.filmstrip_tile_width}
+    qc["duration_s"] = media.duration_s
+    return media, qc
+
+
 def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
     with tempfile.TemporaryDirectory(prefix="lotix-take-") as tmp:
-        media = finalize_frames(frames, fps=spec.fps, out_dir=tmp)
+        media, qc = finalize_take(frames, fps=spec.fps, images=images, out_dir=tmp)
         services.takes_progress([take.pk], worker=worker, progress=0.95)
-        qc = qc_metrics(frames, first_ref=images.first, last_ref=images.last)
-        # The generated frames' fingerprint: the same recipe must give the same frames, while
-        # the H.264 encode of them is not bit-exact from run to run (x264 threading).
-        qc["frames_sha256"] = hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()
         stored = {}
         for field, path in (("video", media.video_path), ("poster", media.poster_path),
                             ("filmstrip", media.filmstrip_path),
@@ -179,9 +192,6 @@ def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
             default_storage.delete(key)
             with open(path, "rb") as handle:
                 stored[field] = default_storage.save(key, File(handle))
-        qc["filmstrip"] = {"tiles": media.filmstrip_tiles,
-                           "tile_width": media.filmstrip_tile_width}
-        qc["duration_s"] = media.duration_s
     if not services.take_succeed(take=take, worker=worker, media=stored, qc=qc,
                                  gpu_seconds=gpu_seconds):
         # The lease was lost (canceled or swept) while finishing: keep no orphan objects.
