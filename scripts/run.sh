@@ -23,15 +23,13 @@ stop() {
   echo
   echo "Stopping the worker and the web server…"
   kill -TERM "$WORKER" 2>/dev/null || true
-  [ -n "${WEB:-}" ] && kill -TERM "$WEB" 2>/dev/null || true
-  wait 2>/dev/null || true
+  wait "$WORKER" 2>/dev/null || true
   echo "Stopped."
 }
 trap stop INT TERM EXIT
 
-$PY manage.py runserver --noreload "$HOST:$PORT" &
-WEB=$!
 echo
 echo "Lotix is running at http://$HOST:$PORT/  (worker log: var/log/worker.log)"
-echo "Press Ctrl-C to stop."
-wait "$WEB"
+echo "Demo login: demo / lotix-demo (unless you changed it). Press Ctrl-C to stop."
+# In the foreground, so Ctrl-C reaches the web server directly; the trap then stops the worker.
+$PY manage.py runserver --noreload "$HOST:$PORT"
