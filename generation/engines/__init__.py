@@ -121,3 +121,81 @@ def _free(pipe: Any) -> None:
         pipe.maybe_free_model_hooks()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+class _EncodeCache:
+    """Remembers the VAE encodes of a pipeline's conditioning for the last few requests.
+
+    Retakes and new seeds of one shot feed the VAE the same conditioning video (the first and
+    last frames at the take's size), and on small models that encode costs more than the
+    denoising. An encode is reused only when the request's images, size and batch are the
+    same, the call comes at the same place in the pipeline's sequence of encodes, and a
+    fingerprint of the input tensor matches, so a seed-dependent input is never reused.
+    """
+
+    SIZE = 4
+
+    def __init__(self, pipe: Any):
+        from collections import OrderedDict
+
+        self.entries: OrderedDict = OrderedDict()
+        self.key: tuple | None = None
+        self.calls = 0
+        self.hits = 0
+        self._encode = pipe.vae.encode
+        pipe.vae.encode = self.encode
+
+    def encode(self, x, *args, **kwargs):
+        import copy
+
+        if self.key is None or args or kwargs:
+            return self._encode(x, *args, **kwargs)
+        slot = (self.key, self.calls)
+        self.calls += 1
+        fingerprint = _fingerprint(x)
+        cached = self.entries.get(slot)
+        if cached is not None and cached[0] == fingerprint:
+            self.entries.move_to_end(slot)
+            self.hits += 1
+            # A copy, so nothing the pipeline does to its latents reaches the cache.
+            return copy.deepcopy(cached[1])
+        out = self._encode(x)
+        self.entries[slot] = (fingerprint, copy.deepcopy(out))
+        while len(self.entries) > self.SIZE * 4:
+            self.entries.popitem(last=False)
+        return out
+
+
+def _fingerprint(x: Any) -> tuple:
+    flat = x.detach().reshape(-1)
+    step = max(flat.numel() // 4096, 1)
+    sample = flat[::step].float().cpu().numpy().tobytes()
+    return (tuple(x.shape), str(x.dtype), float(flat.double().sum()), sample)
+
+
+@contextmanager
+def reused_encodes(pipe: Any, images: list[Image.Image | None], spec: TakeSpec,
+                   variations: int) -> Iterator[Callable[[], None]]:
+    """Let the pipeline reuse its conditioning encodes from an identical earlier request.
+
+    Yields a function to call before each pipeline call of the request.
+    """
+    import hashlib
+
+    cache = getattr(pipe, "_lotix_encode_cache", None)
+    if cache is None:
+        cache = _EncodeCache(pipe)
+        pipe._lotix_encode_cache = cache
+    digest = hashlib.sha256()
+    for image in images:
+        digest.update(b"-" if image is None else image.tobytes() + repr(image.size).encode())
+    cache.key = (digest.hexdigest(), spec.width, spec.height, spec.num_frames, variations)
+    cache.calls = 0
+
+    def restart() -> None:
+        cache.calls = 0
+
+    try:
+        yield restart
+    finally:
+        cache.key = None

@@ -10,6 +10,7 @@ from generation.engines import (
     StepReporter,
     cover_fit,
     pipeline_errors,
+    reused_encodes,
     seed_generators,
     to_uint8,
     torch_dtype,
@@ -62,8 +63,10 @@ def run(
     # stream: the second seed of a batch would not match the same take re-run alone.
     reporter = StepReporter(on_step, runs=len(seeds))
     videos = []
-    with pipeline_errors(pipe, spec, variations=1):
+    with pipeline_errors(pipe, spec, variations=1), \
+            reused_encodes(pipe, [c.image for c in conditions], spec, 1) as restart:
         for generator in seed_generators(seeds):
+            restart()
             out = pipe(
                 conditions=conditions,
                 prompt=spec.prompt,

@@ -71,11 +71,16 @@ def run(
             fps=spec.fps,
             seed=seed,
         )
-
-        def report(done: int, offset: int = n * spec.num_frames) -> None:
-            on_step(offset + done, total)
-
-        frames = _render(first, last, path, width=spec.width, height=spec.height, report=report)
+        frames = _render(
+            first,
+            last,
+            path,
+            width=spec.width,
+            height=spec.height,
+            on_step=on_step,
+            done_before=n * spec.num_frames,
+            total=total,
+        )
         frames.flags.writeable = False
         videos.append(frames)
     return videos if shaken else videos * len(seeds)
@@ -213,7 +218,9 @@ def _render(
     *,
     width: int,
     height: int,
-    report: Callable[[int], None],
+    on_step: Callable[[int, int], None],
+    done_before: int,
+    total: int,
 ) -> np.ndarray:
     count = len(path.zoom)
     # Resample the source once at the sharpest zoom the path reaches, so each frame only shrinks.
@@ -237,7 +244,7 @@ def _render(
         else:
             morph.frame(canvas, i, float(blend[i]), out=frames[i])
         if (i + 1) % FRAMES_PER_STEP == 0 or i + 1 == count:
-            report(i + 1)
+            on_step(done_before + i + 1, total)
     return frames
 
 
@@ -271,22 +278,39 @@ class _Morph:
             np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
         )
         self.grid = np.dstack([xs, ys])
+        # Scratch buffers reused for every frame: fresh 720p temporaries per frame cost more in
+        # page faults than the resampling itself.
+        self.toward_last = np.empty_like(self.grid)
+        self.canvas_map = np.empty_like(self.grid)
+        self.toward_first = np.empty_like(self.grid)
+        self.moved_first = np.empty_like(last)
+        self.moved_last = np.empty_like(last)
 
     def frame(self, canvas: np.ndarray, index: int, blend: float, *, out: np.ndarray) -> None:
         """Write frame index: both pictures pushed along the flow by blend, then mixed."""
         # The first image's samples go straight from canvas to output (camera and flow in one
         # resample), which is both sharper and cheaper than warping twice.
-        toward_last = cv2.scaleAdd(self.flow_to_last, -blend, self.grid)
+        cv2.scaleAdd(self.flow_to_last, -blend, self.grid, dst=self.toward_last)
         inverse = cv2.invertAffineTransform(self.matrices[index])
-        canvas_map = cv2.transform(toward_last, inverse)
-        moved_first = cv2.remap(
-            canvas, canvas_map, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+        cv2.transform(self.toward_last, inverse, dst=self.canvas_map)
+        cv2.remap(
+            canvas,
+            self.canvas_map,
+            None,
+            cv2.INTER_LINEAR,
+            dst=self.moved_first,
+            borderMode=cv2.BORDER_REFLECT_101,
         )
-        toward_first = cv2.scaleAdd(self.flow_to_first, -(1.0 - blend), self.grid)
-        moved_last = cv2.remap(
-            self.last, toward_first, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        cv2.scaleAdd(self.flow_to_first, -(1.0 - blend), self.grid, dst=self.toward_first)
+        cv2.remap(
+            self.last,
+            self.toward_first,
+            None,
+            cv2.INTER_LINEAR,
+            dst=self.moved_last,
+            borderMode=cv2.BORDER_REPLICATE,
         )
-        cv2.addWeighted(moved_first, 1.0 - blend, moved_last, blend, 0.0, dst=out)
+        cv2.addWeighted(self.moved_first, 1.0 - blend, self.moved_last, blend, 0.0, dst=out)
 
 
 def _flows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

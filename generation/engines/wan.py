@@ -10,6 +10,7 @@ from generation.engines import (
     StepReporter,
     cover_fit,
     pipeline_errors,
+    reused_encodes,
     seed_generators,
     to_uint8,
     torch_dtype,
@@ -47,7 +48,8 @@ def run(
     # the condition latents are the VAE's mean (no sampling), so each seed gets the same
     # frames as when it runs alone.
     reporter = StepReporter(on_step)
-    with pipeline_errors(pipe, spec, variations=len(seeds)):
+    with pipeline_errors(pipe, spec, variations=len(seeds)), \
+            reused_encodes(pipe, [first, last], spec, len(seeds)):
         out = pipe(
             image=first,
             last_image=last,

@@ -11,6 +11,7 @@ from generation.engines import (
     StepReporter,
     cover_fit,
     pipeline_errors,
+    reused_encodes,
     seed_generators,
     to_uint8,
     torch_dtype,
@@ -70,8 +71,11 @@ def run(
     # conditioning videos ("not yet supported" in diffusers 0.42).
     reporter = StepReporter(on_step, runs=len(seeds))
     videos = []
-    with pipeline_errors(pipe, spec, variations=1):
+    with pipeline_errors(pipe, spec, variations=1), \
+            reused_encodes(pipe, [*(video or [])[:1], *(video or [])[-1:], *(references or [])],
+                           spec, 1) as restart:
         for generator in seed_generators(seeds):
+            restart()
             out = pipe(
                 video=video,
                 mask=mask,
