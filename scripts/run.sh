@@ -12,8 +12,9 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py seed_demo
 
 mkdir -p var/log
-# The CPU worker serves the animatic queue and media work; GPU queues belong to GPU machines.
-QUEUES="${LOTIX_QUEUES:-cpu,celery}"
+# One worker serves every queue here: previz and media work, and the tiny pipelines (or real
+# ones, when their weights are in LOTIX_MODELS_DIR) run on the CPU.
+QUEUES="${LOTIX_QUEUES:-cpu,celery,gpu.ltx,gpu.wan,gpu.svd}"
 .venv/bin/celery -A lotix.celery worker -B --pool solo --concurrency 1 -Q "$QUEUES" \
   --loglevel INFO --schedule var/celerybeat-schedule >var/log/worker.log 2>&1 &
 WORKER=$!

@@ -200,8 +200,15 @@ def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
 
 
 def _readable(error: Exception, take: Take) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
     if isinstance(error, DomainError):
         return error.message
+    if isinstance(error, SoftTimeLimitExceeded):
+        return (
+            f"The take ran past the worker's time limit ({settings.CELERY_TASK_SOFT_TIME_LIMIT} s) "
+            "and was stopped. Try fewer frames, fewer steps or a lower resolution."
+        )
     spec = take.request.get("spec", {})
     if type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower():
         return GpuOutOfMemory(
