@@ -10,6 +10,7 @@ DECIDE = "take.decide"
 APPROVE = "take.approve"
 EXPORT = "take.export"
 DAILIES = "dailies.manage"
+INVITE = "member.invite"
 MEMBERS = "member.manage"
 BUDGET = "project.budget"
 DELETE = "project.delete"
@@ -23,7 +24,8 @@ CAPABILITIES: dict[str, str] = {
     APPROVE: "Approve takes (final)",
     EXPORT: "Export approved takes to editing software",
     DAILIES: "Run dailies sessions and share links",
-    MEMBERS: "Invite collaborators and change their roles",
+    INVITE: "Invite collaborators, resend and revoke invites, remove members below owner",
+    MEMBERS: "Change members' roles",
     BUDGET: "Set the project's GPU budget",
     DELETE: "Delete the project",
 }
@@ -33,7 +35,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
         {VIEW, COMMENT, PLAN, GENERATE, DECIDE, APPROVE, EXPORT, DAILIES}
     ),
-    Role.PRODUCER: frozenset({VIEW, COMMENT, DECIDE, APPROVE, EXPORT, DAILIES, BUDGET}),
+    Role.PRODUCER: frozenset({VIEW, COMMENT, DECIDE, APPROVE, EXPORT, DAILIES, BUDGET, INVITE}),
     Role.EDITOR: frozenset({VIEW, COMMENT, EXPORT}),
     Role.VIEWER: frozenset({VIEW}),
 }
