@@ -50,3 +50,15 @@ def screenshot(page):
         return path
 
     return take
+
+
+def wait_until(page, expression: str, *, timeout_s: float = 30.0) -> None:
+    """Poll a JS expression until it is truthy; `wait_for_function` would need eval, which the
+    pages' CSP forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out waiting for: {expression}")
+        page.wait_for_timeout(50)

@@ -3,6 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.browser.conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 
@@ -22,9 +24,12 @@ def test_it_logs_in_as_the_demo_user_and_sees_signal(live_server, page, screensh
     assert page.locator(".shot-card").count() == 3
     thumbnails = page.locator(".ref img")
     assert thumbnails.count() == 7
-    # Every reference thumbnail really loaded (naturalWidth is 0 for a broken image).
-    widths = thumbnails.evaluate_all("images => images.map(i => i.complete && i.naturalWidth)")
-    assert all(width and width > 0 for width in widths), widths
+    # Every reference thumbnail really loads (naturalWidth is 0 for a broken image); they load
+    # lazily, so bring them all into view first.
+    page.mouse.wheel(0, 5000)
+    wait_until(page, "Array.from(document.querySelectorAll('.ref img'))"
+                     ".every(i => i.complete && i.naturalWidth > 0)", timeout_s=10)
+    page.mouse.wheel(0, -5000)
     screenshot("project-home")
     assert page.console_errors == []
 

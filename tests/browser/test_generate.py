@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from shots.models import Shot
+from tests.browser.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -39,8 +40,8 @@ def test_it_generates_the_corridor_shot_with_previz_and_plays_the_take(
     assert len({v for v in seen if 0 < v < 100}) >= 1, seen
     assert "animatic" in page.locator(".take").first.inner_text()
 
-    page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30000)
+    wait_until(page, "document.querySelector('video').readyState >= 2")
     video.evaluate("v => { v.muted = true; return v.play(); }")
-    page.wait_for_function("document.querySelector('video').currentTime > 0.5", timeout=30000)
+    wait_until(page, "document.querySelector('video').currentTime > 0.5")
     screenshot("shot-page-take")
     assert page.console_errors == []
