@@ -211,6 +211,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+LOTIX_LOGIN_FAILURES_PER_ACCOUNT = env_int("LOTIX_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOTIX_LOGIN_FAILURES_PER_ADDRESS = env_int("LOTIX_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:project-list"
 LOGOUT_REDIRECT_URL = "login"

@@ -23,6 +23,17 @@ def media_storage(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Each test reads and writes its own cache namespace (login counters, rate limits)."""
+    import uuid
+
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
+
+
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory):
     """The tiny random pipelines, built once per test session."""
