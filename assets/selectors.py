@@ -1,8 +1,9 @@
 """Permission-checked reads of assets and their files."""
 
+from django.db.models import Prefetch
 from django.http import Http404
 
-from assets.models import AssetFile
+from assets.models import Asset, AssetFile
 from projects.models import Membership
 
 
@@ -19,3 +20,18 @@ def asset_file_get(membership: Membership, file_uuid) -> AssetFile:
 def asset_files_by_uuid(uuids: list[str]) -> dict[str, AssetFile]:
     """Asset files by uuid for the worker, which acts for a take already authorized."""
     return {str(f.uuid): f for f in AssetFile.objects.filter(uuid__in=uuids)}
+
+
+def assets_for_library(membership: Membership) -> list[Asset]:
+    """The project's assets with their files, ordered by kind and name, in two queries."""
+    files = AssetFile.objects.order_by("created_at", "pk")
+    return list(
+        Asset.objects.filter(project=membership.project)
+        .order_by("kind", "name")
+        .prefetch_related(Prefetch("files", queryset=files))
+    )
+
+
+def assets_of_project(membership: Membership):
+    """The project's assets as a queryset, for choosing one to upload into."""
+    return Asset.objects.filter(project=membership.project).order_by("kind", "name")

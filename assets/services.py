@@ -1,32 +1,34 @@
 """Writes for the asset library: assets and the files ingested into them."""
 
-import hashlib
-import io
 import uuid
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from assets.models import Asset, AssetFile, AssetKind, MediaKind, UsageApproval
+from assets.validation import (
+    NormalizedImage,
+    NormalizedVideo,
+    TooManyFiles,
+    UploadLimits,
+    UploadRejected,
+    display_name,
+    validate_image,
+    validate_upload,
+)
 from lotix.errors import DomainError
 from projects.models import Project
 from projects.services import activity_record
 
-# Pillow decoders that may open an upload; anything else is refused before decoding.
-ALLOWED_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
-MAX_PIXELS = 80_000_000
-THUMB_WIDTH = 384
 ADVISED_WIDTH, ADVISED_HEIGHT = 1280, 720
 
 
-class AssetFileRejected(DomainError):
-    pass
-
-
 class AssetFileDuplicate(DomainError):
+    """The asset already holds a file with the same content."""
+
     status_code = 409
 
 
@@ -46,51 +48,6 @@ def asset_create(*, project: Project, actor, kind: str, name: str, continuity_no
     return asset
 
 
-def _decode_image(data: bytes) -> tuple[Image.Image, str]:
-    if len(data) > settings.LOTIX_MAX_IMAGE_BYTES:
-        limit_mb = settings.LOTIX_MAX_IMAGE_BYTES / (1024 * 1024)
-        raise AssetFileRejected(f"This image is larger than the {limit_mb:.0f} MB limit.")
-    if not data:
-        raise AssetFileRejected("The file is empty.")
-    try:
-        probe = Image.open(io.BytesIO(data), formats=list(ALLOWED_IMAGE_FORMATS))
-        fmt = probe.format
-        if probe.width * probe.height > MAX_PIXELS:
-            raise AssetFileRejected(
-                f"This image is {probe.width}×{probe.height}; at most {MAX_PIXELS // 1_000_000} "
-                "megapixels are accepted."
-            )
-        probe.verify()
-        # verify() leaves the image unusable; open again to decode the pixels.
-        image = Image.open(io.BytesIO(data), formats=list(ALLOWED_IMAGE_FORMATS))
-        image.load()
-    except AssetFileRejected:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise AssetFileRejected(
-            "This file is not an image Lotix accepts (JPEG, PNG, WebP, BMP, TIFF or GIF)."
-        ) from None
-    return image, fmt
-
-
-def _encode(image: Image.Image) -> tuple[bytes, str, str]:
-    """Re-encode without metadata: PNG when the image has transparency, JPEG otherwise."""
-    buffer = io.BytesIO()
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        image.convert("RGBA").save(buffer, "PNG", optimize=False, compress_level=3)
-        return buffer.getvalue(), "png", "PNG"
-    image.convert("RGB").save(buffer, "JPEG", quality=95, subsampling=0)
-    return buffer.getvalue(), "jpg", "JPEG"
-
-
-def _thumbnail(image: Image.Image) -> bytes:
-    thumb = image.convert("RGB")
-    thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 4), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    thumb.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
 def image_preflight(width: int, height: int) -> list[dict]:
     """Checks of an image that need no shot: resolution against what the engines advise."""
     if width >= ADVISED_WIDTH and height >= ADVISED_HEIGHT or (
@@ -100,6 +57,12 @@ def image_preflight(width: int, height: int) -> list[dict]:
                  "message": f"{width}×{height} is enough for 720p takes."}]
     return [{"check": "resolution", "level": "warn",
              "message": f"{width}×{height} is below the advised 1280×720; takes will look soft."}]
+
+
+def upload_limits() -> UploadLimits:
+    """The byte limits from settings, with the validator's pixel, frame and duration ceilings."""
+    return UploadLimits(image_bytes=settings.LOTIX_MAX_IMAGE_BYTES,
+                        video_bytes=settings.LOTIX_MAX_VIDEO_BYTES)
 
 
 def asset_file_ingest_image(
@@ -113,34 +76,141 @@ def asset_file_ingest_image(
     approval: str = UsageApproval.PENDING,
 ) -> AssetFile:
     """Validate, re-encode (upright, metadata stripped), hash, thumbnail and store an image."""
-    image, fmt = _decode_image(data)
-    image = ImageOps.exif_transpose(image)
-    stored, ext, stored_format = _encode(image)
-    sha256 = hashlib.sha256(stored).hexdigest()
-    if AssetFile.objects.filter(asset=asset, sha256=sha256).exists():
-        raise AssetFileDuplicate(f"This image is already in {asset.name}.")
-    asset_file = AssetFile(
-        uuid=uuid.uuid4(), asset=asset, original_name=original_name[:255], sha256=sha256,
-        media_kind=MediaKind.IMAGE, format=stored_format, width=image.width,
-        height=image.height, bytes=len(stored), source=source, rights_owner=rights_owner,
-        approval=approval, preflight=image_preflight(image.width, image.height),
+    normalized = validate_image(data, upload_limits())
+    return _asset_file_store(
+        asset=asset, actor=actor, normalized=normalized, original_name=original_name,
+        source=source, rights_owner=rights_owner, approval=approval,
     )
-    # Storage first under server-made keys, then the row; if the row fails the objects go.
-    asset_file.file.save(f"original.{ext}", ContentFile(stored), save=False)
-    asset_file.thumbnail.save("thumb.jpg", ContentFile(_thumbnail(image)), save=False)
+
+
+def asset_file_ingest(
+    *,
+    asset: Asset,
+    actor,
+    upload,
+    original_name: str | None = None,
+    source: str = "",
+    rights_owner: str = "",
+    approval: str = UsageApproval.PENDING,
+) -> AssetFile:
+    """Validate one uploaded image or reference video (content decides) and store it."""
+    normalized = validate_upload(upload, upload_limits())
     try:
+        return _asset_file_store(
+            asset=asset, actor=actor, normalized=normalized,
+            original_name=getattr(upload, "name", "") if original_name is None else original_name,
+            source=source, rights_owner=rights_owner, approval=approval,
+        )
+    finally:
+        normalized.discard()
+
+
+@dataclass
+class UploadOutcome:
+    """What one upload request did: the asset, the files stored and the files refused."""
+
+    asset: Asset | None
+    accepted: list[AssetFile] = field(default_factory=list)
+    refused: list[tuple[str, DomainError]] = field(default_factory=list)
+
+    @property
+    def status_code(self) -> int:
+        """200 when nothing was refused; otherwise the refusals' shared status, or 400."""
+        codes = {error.status_code for _, error in self.refused}
+        if not codes:
+            return 200
+        return codes.pop() if len(codes) == 1 else 400
+
+
+def asset_files_upload(
+    *,
+    project: Project,
+    actor,
+    uploads: list,
+    asset: Asset | None = None,
+    kind: str = "",
+    name: str = "",
+    source: str = "",
+    rights_owner: str = "",
+    approval: str = UsageApproval.PENDING,
+) -> UploadOutcome:
+    """Ingest each upload, file by file, into `asset` or a new asset made on the first success."""
+    # Each file is stored or refused on its own; a refused one leaves no row and no object.
+    if asset is not None and asset.project_id != project.pk:
+        raise DomainError("That asset belongs to another project.")
+    if len(uploads) > settings.DATA_UPLOAD_MAX_NUMBER_FILES:
+        raise TooManyFiles(
+            f"Upload at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at a time."
+        )
+    outcome = UploadOutcome(asset=asset)
+    limits = upload_limits()
+    for upload in uploads:
+        label = display_name(getattr(upload, "name", "")) or "Unnamed file"
+        try:
+            # Validate one file at a time so at most one normalized file is held at once.
+            normalized = validate_upload(upload, limits)
+        except UploadRejected as error:
+            outcome.refused.append((label, error))
+            continue
+        try:
+            if outcome.asset is None:
+                outcome.asset = asset_create(project=project, actor=actor, kind=kind, name=name)
+            outcome.accepted.append(_asset_file_store(
+                asset=outcome.asset, actor=actor, normalized=normalized, original_name=label,
+                source=source, rights_owner=rights_owner, approval=approval,
+            ))
+        except DomainError as error:
+            outcome.refused.append((label, error))
+        finally:
+            normalized.discard()
+    return outcome
+
+
+def _asset_file_store(
+    *, asset: Asset, actor, normalized: NormalizedImage | NormalizedVideo, original_name: str,
+    source: str, rights_owner: str, approval: str,
+) -> AssetFile:
+    noun = normalized.media_kind
+    if approval not in UsageApproval.values:
+        raise DomainError(f"Unknown usage approval {approval!r}.")
+    if AssetFile.objects.filter(asset=asset, sha256=normalized.sha256).exists():
+        raise AssetFileDuplicate(f"This {noun} is already in {asset.name}.")
+    asset_file = AssetFile(
+        uuid=uuid.uuid4(), asset=asset, original_name=display_name(original_name),
+        sha256=normalized.sha256, media_kind=normalized.media_kind, format=normalized.format,
+        width=normalized.width, height=normalized.height, duration_s=normalized.duration_s,
+        bytes=normalized.size, source=source[:200], rights_owner=rights_owner[:200],
+        approval=approval,
+        preflight=(image_preflight(normalized.width, normalized.height)
+                   if noun == MediaKind.IMAGE else []),
+    )
+    # Storage first under server-made keys, then the row in a short transaction: a crash
+    # between the two leaves an orphan object, never a row pointing at nothing. On any failure
+    # the objects written so far are deleted.
+    written = []
+    try:
+        with normalized.open() as content:
+            asset_file.file.save(f"original.{normalized.ext}", File(content), save=False)
+        written.append(asset_file.file.name)
+        asset_file.thumbnail.save("thumb.jpg", ContentFile(normalized.thumbnail), save=False)
+        written.append(asset_file.thumbnail.name)
         with transaction.atomic():
             asset_file.save()
             activity_record(
                 project=asset.project, actor=actor, verb="uploaded file", target=asset_file,
-                data={"asset": asset.name, "format": fmt, "size": [image.width, image.height]},
+                data={"asset": asset.name, "media": noun,
+                      "format": normalized.source_format,
+                      "size": [normalized.width, normalized.height]},
             )
     except IntegrityError:
-        default_storage.delete(asset_file.file.name)
-        default_storage.delete(asset_file.thumbnail.name)
-        raise AssetFileDuplicate(f"This image is already in {asset.name}.") from None
-    except Exception:
-        default_storage.delete(asset_file.file.name)
-        default_storage.delete(asset_file.thumbnail.name)
+        _delete_objects(written)
+        raise AssetFileDuplicate(f"This {noun} is already in {asset.name}.") from None
+    except BaseException:
+        _delete_objects(written)
         raise
     return asset_file
+
+
+def _delete_objects(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

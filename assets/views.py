@@ -1,7 +1,11 @@
+import logging
 import mimetypes
 import re
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
@@ -10,10 +14,16 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
 
-from assets import selectors
-from projects.roles import VIEW
+from assets import selectors, services
+from assets.forms import UploadForm
+from assets.models import AssetKind
+from assets.uploads import SizeLimitUploadHandler
+from assets.validation import TooManyFiles, UploadRejected, UploadTooLarge, megabytes
+from projects.roles import PLAN, VIEW
 from projects.selectors import membership_for, require
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -80,3 +90,115 @@ def asset_file_media(request, slug, file_uuid, variant):
     asset_file = selectors.asset_file_get(membership, file_uuid)
     name = asset_file.thumbnail.name if variant == "thumb" else asset_file.file.name
     return storage_response(name, request=request)
+
+
+def _library_context(membership, *, form=None, outcome=None) -> dict:
+    assets = selectors.assets_for_library(membership)
+    form = form or UploadForm(assets=selectors.assets_of_project(membership))
+    groups = [
+        {"kind": kind, "label": label, "assets": [a for a in assets if a.kind == kind]}
+        for kind, label in AssetKind.choices
+    ]
+    return {
+        "membership": membership,
+        "project": membership.project,
+        "groups": [group for group in groups if group["assets"]],
+        "asset_count": len(assets),
+        "file_count": sum(len(asset.files.all()) for asset in assets),
+        "can_plan": membership.can(PLAN),
+        "form": form,
+        "form_errors": form.errors if form.is_bound else {},
+        "selected_asset": str(
+            outcome.asset.pk if outcome and outcome.asset else form["asset"].value() or ""
+        ),
+        "outcome": outcome,
+        "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "image_limit": megabytes(settings.LOTIX_MAX_IMAGE_BYTES),
+        "video_limit": megabytes(settings.LOTIX_MAX_VIDEO_BYTES),
+        "kinds": AssetKind.choices,
+    }
+
+
+@require_GET
+@login_required
+def asset_list(request, slug):
+    """The project's asset library, grouped by kind, with the upload form for planners."""
+    membership = require(membership_for(request.user, slug), VIEW)
+    return render(request, "assets/asset_list.html", _library_context(membership))
+
+
+@csrf_exempt
+@require_POST
+@login_required
+def asset_upload(request, slug):
+    """Validate and store up to nine uploaded images or reference videos into one asset."""
+    # CSRF is checked inside _asset_upload, after the size-limiting handler is installed: the
+    # CSRF middleware would otherwise parse the body first with Django's unlimited handlers.
+    membership = require(membership_for(request.user, slug), PLAN)
+    max_files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    body_limit = (max_files * max(settings.LOTIX_MAX_IMAGE_BYTES, settings.LOTIX_MAX_VIDEO_BYTES)
+                  + settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > body_limit:
+        raise UploadTooLarge(
+            f"This upload is larger than the {megabytes(body_limit)} Lotix accepts in one request."
+        )
+    limiter = SizeLimitUploadHandler(request, image_bytes=settings.LOTIX_MAX_IMAGE_BYTES,
+                                     video_bytes=settings.LOTIX_MAX_VIDEO_BYTES)
+    request.upload_handlers.insert(0, limiter)
+    try:
+        return _asset_upload(request, membership, limiter)
+    except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig) as error:
+        # Catching these skips Django's own django.security.* log line; keep it.
+        logging.getLogger(f"django.security.{type(error).__name__}").error(
+            str(error), extra={"status_code": 400, "request": request}
+        )
+        if isinstance(error, TooManyFilesSent):
+            raise TooManyFiles(f"Upload at most {max_files} files at a time.") from None
+        raise UploadRejected(
+            "This form sent more fields or text than Lotix accepts; reload the page and try again."
+        ) from None
+
+
+@csrf_protect
+def _asset_upload(request, membership, limiter):
+    uploads = request.FILES.getlist("files")
+    try:
+        if limiter.refused is not None:
+            raise limiter.refused
+        form = UploadForm(request.POST, assets=selectors.assets_of_project(membership))
+        valid = form.is_valid()
+        if not uploads:
+            form.add_error(None, "Choose at least one file to upload.")
+            valid = False
+        if not valid:
+            return _upload_response(request, membership, form=form, status=400)
+        data = form.cleaned_data
+        outcome = services.asset_files_upload(
+            project=membership.project, actor=request.user, uploads=uploads,
+            asset=data["asset"], kind=data["kind"], name=data["name"], source=data["source"],
+            rights_owner=data["rights_owner"], approval=data["approval"],
+        )
+    finally:
+        for upload in uploads:
+            upload.close()
+    if not outcome.refused and not request.headers.get("HX-Request"):
+        count = len(outcome.accepted)
+        messages.success(request, f"Added {count} file{'s' if count != 1 else ''} to "
+                                  f"{outcome.asset.name}.")
+        return redirect("assets:asset-list", slug=membership.project.slug)
+    return _upload_response(request, membership, form=form, outcome=outcome,
+                            status=outcome.status_code)
+
+
+def _upload_response(request, membership, *, form, status, outcome=None):
+    if request.headers.get("HX-Request"):
+        context = _library_context(membership, form=form, outcome=outcome)
+        # The library and the asset menu change when a file was added; htmx swaps them in place.
+        context["oob_library"] = bool(outcome and outcome.accepted)
+        return render(request, "assets/_upload_result.html", context, status=status)
+    context = _library_context(membership, form=form, outcome=outcome)
+    return render(request, "assets/asset_list.html", context, status=status)

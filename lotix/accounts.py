@@ -1,8 +1,14 @@
-"""Log-in with attempt limits per account and per address; Django does not throttle log-ins."""
+"""Account pages: log-in with attempt limits (Django does not throttle log-ins), API tokens."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from lotix.errors import DomainError
 
 WINDOW_S = 15 * 60
 
@@ -29,6 +35,13 @@ class LoginView(auth_views.LoginView):
     """Django's log-in page, refusing further tries once an account or address failed too often."""
 
     redirect_authenticated_user = True
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        # Django redirects a logged-in visitor before it looks at the method; refuse first.
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")
@@ -53,3 +66,28 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         cache.delete(_keys(self.request, form.get_user().get_username())[0])
         return super().form_valid(form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_tokens(request):
+    """The user's API tokens: create one (shown once), see when each was last used, revoke."""
+    from projects.models import ApiToken
+    from projects.services import api_token_create, api_token_revoke
+
+    new_token = None
+    error = ""
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+                api_token_revoke(token=token)
+                messages.success(request, f"Token “{token.name}” revoked; it no longer works.")
+                return redirect("api-tokens")
+            _, new_token = api_token_create(user=request.user, name=request.POST.get("name", ""))
+        except DomainError as refused:
+            error = refused.message
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/api_tokens.html",
+                  {"tokens": tokens, "new_token": new_token, "error": error},
+                  status=400 if error else 200)

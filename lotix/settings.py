@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "projects",
     "assets",
     "shots",
@@ -268,6 +269,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lotix <lotix@localhost>")
 
 LOTIX_MODELS_DIR = Path(env_str("LOTIX_MODELS_DIR") or VAR_DIR / "models")
 LOTIX_MAX_IMAGE_BYTES = env_int("LOTIX_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1024)
+LOTIX_MAX_VIDEO_BYTES = env_int("LOTIX_MAX_VIDEO_BYTES", 100 * 1024 * 1024, minimum=1024)
+# One upload request carries at most nine files, the most image references a shot can hold.
+DATA_UPLOAD_MAX_NUMBER_FILES = 9
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -310,13 +314,23 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "lotix.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lotix.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Lotix API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lotix API",
+    "DESCRIPTION": "Projects, shots, references, takes and decisions of a Lotix workspace.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed package, never a CDN (and within the pages' CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
-from lotix.accounts import LoginView
+from lotix.accounts import LoginView, api_tokens
 
 
+@require_GET
 def healthz(request):
     return JsonResponse({"ok": True})
 
@@ -17,9 +19,14 @@ urlpatterns = [
     path("", include("takes.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
+    path("accounts/password/",
+         auth_views.PasswordChangeView.as_view(http_method_names=["get", "post"]),
+         name="password_change"),
+    path("accounts/password/done/",
+         auth_views.PasswordChangeDoneView.as_view(http_method_names=["get"]),
          name="password_change_done"),
+    path("accounts/tokens/", api_tokens, name="api-tokens"),
+    path("api/", include("lotix.api")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import Activity, Invite, Membership, Project
+from projects.models import Activity, ApiToken, Invite, Membership, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,3 +45,9 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]

@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from projects.roles import PLAN, VIEW
 from projects.selectors import membership_for, require
 from shots import selectors
 
 
+@require_GET
 @login_required
 def project_home(request, slug):
     membership = require(membership_for(request.user, slug), VIEW)

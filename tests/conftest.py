@@ -24,6 +24,12 @@ def media_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Password hashing at production cost makes every test user take a quarter second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache(settings):
     """Each test reads and writes its own cache namespace (login counters, rate limits)."""
     import uuid

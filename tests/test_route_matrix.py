@@ -1,0 +1,274 @@
+"""Every route, every method, every role: the permission matrix, enforced through HTTP.
+
+A route added without an entry here fails `test_it_has_an_entry_for_every_route`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assets.services import asset_create, asset_file_ingest_image
+from projects import roles
+from projects.models import Invite, Membership
+from projects.services import invite_create
+from shots.services import shot_reference_add
+from takes.models import Take, TakeStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["owner", "director", "producer", "editor", "viewer"]
+WHO = [*ROLES, "stranger", "anonymous"]
+PUBLIC = "public"  # anyone, logged in or not
+USER = "user"  # any logged-in user; not tied to a project
+MEMBER = "member"  # any member of the project
+UNLISTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass
+class Rule:
+    needs: str
+    data: Callable[[dict], dict] = field(default=lambda w: {})
+    # who → allowed statuses, where a route's answer is not decided by the role alone
+    expect: dict = field(default_factory=dict)
+
+
+@dataclass
+class Route:
+    methods: dict[str, Rule]
+    kwargs: Callable[[dict], dict] = field(default=lambda w: {})
+    api: bool = False
+
+
+def project(w):
+    return {"slug": w["project"].slug}
+
+
+def on_shot(w):
+    return {"slug": w["project"].slug, "shot_id": w["shot"].pk}
+
+
+def on_take(key):
+    return lambda w: {"slug": w["project"].slug, "take_uuid": w[key].uuid}
+
+
+def on_file(w):
+    return {"slug": w["project"].slug, "file_uuid": w["asset_file"].uuid}
+
+
+def on_member(w):
+    return {"slug": w["project"].slug, "membership_id": w["viewer_membership"].pk}
+
+
+def on_invite(w):
+    return {"slug": w["project"].slug, "invite_id": w["invite"].pk}
+
+
+def upload(w):
+    return {"asset": "", "name": "Matrix", "kind": "prop",
+            "files": ContentFile(factories.image_bytes(), name="ref.png")}
+
+
+MATRIX: dict[str, Route] = {
+    "projects:project-list": Route({"GET": Rule(USER), "POST": Rule(USER)}),
+    "projects:member-list": Route({"GET": Rule(roles.VIEW)}, project),
+    "projects:invite-create": Route(
+        {"POST": Rule(roles.INVITE, lambda w: {"email": "new@example.com", "role": "viewer"})},
+        project),
+    "projects:member-leave": Route({"POST": Rule(MEMBER)}, project),
+    "projects:member-change-role": Route(
+        {"POST": Rule(roles.MEMBERS, lambda w: {"role": "editor"},
+                      expect={"viewer": (403, 400, 409)})}, on_member),
+    "projects:member-remove": Route({"POST": Rule(roles.INVITE,
+                                                  expect={"viewer": (403, 400, 409)})},
+                                    on_member),
+    "projects:invite-resend": Route({"POST": Rule(roles.INVITE)}, on_invite),
+    "projects:invite-revoke": Route({"POST": Rule(roles.INVITE)}, on_invite),
+    "projects:invite-accept": Route(
+        {"GET": Rule(PUBLIC, expect={w: (200, 302, 403) for w in WHO}),
+         "POST": Rule(PUBLIC, expect={w: (200, 302, 400, 403) for w in WHO})},
+        lambda w: {"token": w["invite_token"]}),
+    "shots:project-home": Route({"GET": Rule(roles.VIEW)}, project),
+    "assets:asset-list": Route({"GET": Rule(roles.VIEW)}, project),
+    "assets:asset-upload": Route({"POST": Rule(roles.PLAN, upload)}, project),
+    "assets:file-thumb": Route({"GET": Rule(roles.VIEW)}, on_file),
+    "assets:file-original": Route({"GET": Rule(roles.VIEW)}, on_file),
+    "takes:shot-page": Route({"GET": Rule(roles.VIEW)}, on_shot),
+    "takes:shot-takes": Route({"GET": Rule(roles.VIEW)}, on_shot),
+    "takes:take-generate": Route(
+        {"POST": Rule(roles.GENERATE, lambda w: {"profile": "previz", "variations": 1})},
+        on_shot),
+    "takes:take-cancel": Route({"POST": Rule(roles.GENERATE)}, on_take("queued_take")),
+    "takes:take-continue": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"shot": w["other_shot"].pk})}, on_take("done_take")),
+    "takes:take-video": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "takes:take-poster": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "takes:take-filmstrip": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "takes:take-last": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "login": Route({"GET": Rule(PUBLIC), "POST": Rule(PUBLIC)}),
+    "logout": Route({"POST": Rule(PUBLIC)}),
+    "password_change": Route({"GET": Rule(USER), "POST": Rule(USER)}),
+    "password_change_done": Route({"GET": Rule(USER)}),
+    "api-tokens": Route({"GET": Rule(USER), "POST": Rule(USER, lambda w: {"name": "ci"})}),
+    "api-project-list": Route({"GET": Rule(USER)}, api=True),
+    "api-project-detail": Route({"GET": Rule(MEMBER)}, project, api=True),
+    "api-schema": Route({"GET": Rule(PUBLIC)}, api=True),
+    "api-docs": Route({"GET": Rule(PUBLIC)}, api=True),
+    "healthz": Route({"GET": Rule(PUBLIC)}),
+}
+
+
+def route_names() -> list[str]:
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner != "admin":  # Django's own admin, gated by is_staff
+                    yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+            elif isinstance(pattern, URLPattern):
+                yield f"<unnamed {pattern.pattern}>"
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_it_has_an_entry_for_every_route():
+    missing = [name for name in route_names() if name not in MATRIX]
+    assert not missing, f"Routes without a permission matrix entry: {missing}"
+    stale = [name for name in MATRIX if name not in route_names()]
+    assert not stale, f"Matrix entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(media_storage):
+    w = {"project": factories.project(name="Matrix")}
+    for role in ROLES:
+        w[role] = factories.user(username=role)
+        factories.membership(project=w["project"], user=w[role], role=role)
+    w["stranger"] = factories.user(username="stranger")
+    w["viewer_membership"] = Membership.objects.get(user=w["viewer"])
+    scene = factories.scene(project=w["project"])
+    w["shot"] = factories.shot(scene=scene, code="SH010")
+    w["other_shot"] = factories.shot(scene=scene, code="SH020")
+    asset = asset_create(project=w["project"], actor=w["owner"], kind="character", name="Mara")
+    w["asset_file"] = asset_file_ingest_image(asset=asset, actor=w["owner"],
+                                              data=factories.image_bytes(width=96, height=54))
+    shot_reference_add(shot=w["shot"], actor=w["owner"], asset_file=w["asset_file"],
+                       role="first_frame", job="identity")
+    w["queued_take"] = Take.objects.create(shot=w["shot"], number=1, profile_id="previz",
+                                           request={"spec": {}})
+    done = Take.objects.create(shot=w["shot"], number=2, profile_id="previz",
+                               request={"spec": {}}, status=TakeStatus.SUCCEEDED, progress=1)
+    for field_name, name, data in (
+        ("video", "video.mp4", b"\x00\x00\x00\x18ftypmp42"),
+        ("poster", "poster.jpg", factories.image_bytes(fmt="JPEG")),
+        ("filmstrip", "filmstrip.jpg", factories.image_bytes(fmt="JPEG")),
+        ("last_frame", "last.png", factories.image_bytes()),
+    ):
+        getattr(done, field_name).save(name, ContentFile(data), save=False)
+    done.save()
+    w["done_take"] = done
+    w["invite"], w["invite_token"] = invite_create(
+        project=w["project"], actor_membership=Membership.objects.get(user=w["owner"]),
+        email="guest@example.com", role="viewer", base_url="http://testserver")
+    return w
+
+
+def allowed(route: Route, rule: Rule, who: str, w: dict) -> tuple[int, ...] | str:
+    """The statuses `who` may get, or "granted" for any answer that is not a refusal."""
+    if who in rule.expect:
+        return rule.expect[who]
+    refused_anonymous = (401, 403) if route.api else (302,)
+    if rule.needs == PUBLIC:
+        return "granted"
+    if who == "anonymous":
+        return refused_anonymous
+    if rule.needs == USER:
+        return "granted"
+    if who == "stranger":
+        return (404,)
+    if rule.needs == MEMBER or roles.role_can(who, rule.needs):
+        return "granted"
+    return (403,)
+
+
+def call(client: Client, method: str, url: str, data: dict):
+    if method == "GET":
+        return client.get(url, data)
+    if method == "POST":
+        return client.post(url, data)
+    return client.generic(method, url)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_it_answers_each_role_as_the_matrix_says(name, world):
+    route = MATRIX[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    failures = []
+    for method, rule in route.methods.items():
+        for who in WHO:
+            client = Client()
+            if who != "anonymous":
+                client.force_login(world[who])
+            # Each request runs in a savepoint rolled back afterwards, so one role's change
+            # (a removed member, a revoked invite) never changes what the next role sees.
+            with transaction.atomic():
+                response = call(client, method, url, rule.data(world))
+                transaction.set_rollback(True)
+            expected = allowed(route, rule, who, world)
+            status = response.status_code
+            if expected == "granted":
+                ok = status < 500 and status not in (401, 403, 404, 405)
+                if who == "anonymous" and rule.needs == PUBLIC:
+                    ok = ok and not (status == 302 and "/accounts/login/" in
+                                     response.get("Location", "") and name != "logout")
+            else:
+                ok = status in expected
+                if status == 302 and not route.api:
+                    ok = ok and response["Location"].startswith("/accounts/login/")
+            if not ok:
+                failures.append(f"{method} {url} as {who}: {status}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_it_refuses_methods_a_route_does_not_take(name, world):
+    route = MATRIX[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    client = Client()
+    client.force_login(world["owner"])
+    wrong = [m for m in UNLISTED_METHODS if m not in route.methods
+             and not (m == "GET" and "POST" in route.methods and name == "logout")]
+    for method in wrong:
+        with transaction.atomic():
+            status = call(client, method, url, {}).status_code
+            transaction.set_rollback(True)
+        assert status == 405, f"{method} {url}: {status}"
+
+
+def test_it_answers_404_for_another_projects_objects_on_every_project_route(world):
+    other = factories.project(name="Elsewhere")
+    factories.membership(project=other, user=world["owner"], role="owner")
+    client = Client()
+    client.force_login(world["owner"])
+    checked = 0
+    for name, route in MATRIX.items():
+        kwargs = route.kwargs(world)
+        if "slug" not in kwargs or len(kwargs) == 1:
+            continue
+        # The owner is on both projects: the other project's slug with this project's objects.
+        url = reverse(name, kwargs={**kwargs, "slug": other.slug})
+        for method, rule in route.methods.items():
+            with transaction.atomic():
+                status = call(client, method, url, rule.data(world)).status_code
+                transaction.set_rollback(True)
+            assert status == 404, f"{method} {url}: {status}"
+            checked += 1
+    assert checked >= 12
+    assert Invite.objects.filter(project=other).count() == 0
