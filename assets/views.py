@@ -43,18 +43,31 @@ def _file_slice(handle, start: int, length: int):
         handle.close()
 
 
+def _is_local(storage) -> bool:
+    try:
+        storage.path("probe")
+    except NotImplementedError:  # remote backends (S3) have no filesystem path
+        return False
+    return True
+
+
 def storage_response(name: str, *, request=None, download_name: str | None = None):
     """Stream a stored file (with byte ranges, so video seeks), or redirect to a short-lived
-    signed URL when storage is remote."""
+    signed URL when storage is remote; never rendered as a page either way."""
     if not name:
         raise Http404("No such file.")
-    if not hasattr(default_storage, "path"):
-        return HttpResponseRedirect(default_storage.url(name))
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    filename = download_name or name.rsplit("/", 1)[-1]
+    disposition = f'{"attachment" if download_name else "inline"}; filename="{filename}"'
+    if not _is_local(default_storage):
+        # S3: a URL signed for LOTIX_S3_URL_TTL seconds that makes S3 send our headers too.
+        return HttpResponseRedirect(default_storage.url(name, parameters={
+            "ResponseContentDisposition": disposition, "ResponseContentType": content_type,
+        }))
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     size = default_storage.size(name)
     match = RANGE.match(request.headers.get("Range", "")) if request is not None else None
     if match and (match.group(1) or match.group(2)):
@@ -78,6 +91,8 @@ def storage_response(name: str, *, request=None, download_name: str | None = Non
             handle, content_type=content_type, as_attachment=download_name is not None,
             filename=download_name,
         )
+    response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response

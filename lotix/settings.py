@@ -239,6 +239,7 @@ if LOTIX_S3_BUCKET:
         "region_name": env_str("AWS_DEFAULT_REGION") or env_str("AWS_REGION") or None,
         "default_acl": None,
         "file_overwrite": False,
+        "signature_version": "s3v4",
         # Downloads are signed for five minutes: a leaked URL dies quickly.
         "querystring_expire": env_int("LOTIX_S3_URL_TTL", 300, minimum=1),
     }
