@@ -28,3 +28,13 @@ class UploadForm(forms.Form):
             if not data.get("kind"):
                 self.add_error("kind", "Choose the new asset's kind.")
         return data
+
+
+class UsageForm(forms.Form):
+    """The usage record of one file: where it came from, who owns it, who may see it."""
+
+    source = forms.CharField(label="Source", max_length=200, required=False)
+    rights_owner = forms.CharField(label="Rights owner", max_length=200, required=False)
+    approval = forms.ChoiceField(label="Approval", choices=UsageApproval.choices)
+    client_use_notes = forms.CharField(label="Client-use notes", max_length=4000, required=False,
+                                       widget=forms.Textarea)

@@ -23,8 +23,11 @@ def asset_files_by_uuid(uuids: list[str]) -> dict[str, AssetFile]:
 
 
 def assets_for_library(membership: Membership) -> list[Asset]:
-    """The project's assets with their files, ordered by kind and name, in two queries."""
-    files = AssetFile.objects.order_by("created_at", "pk")
+    """The project's assets with their files and the shots using each, in five queries."""
+    # A lookup by name: shots import assets, so assets never import shots.
+    files = AssetFile.objects.order_by("created_at", "pk").prefetch_related(
+        "shot_references__shot__scene"
+    )
     return list(
         Asset.objects.filter(project=membership.project)
         .order_by("kind", "name")

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
+from assets import preflight
 from assets.models import Asset, AssetFile, AssetKind, MediaKind, UsageApproval
 from assets.validation import (
     NormalizedImage,
@@ -22,8 +23,6 @@ from assets.validation import (
 from lotix.errors import DomainError
 from projects.models import Project
 from projects.services import activity_record
-
-ADVISED_WIDTH, ADVISED_HEIGHT = 1280, 720
 
 
 class AssetFileDuplicate(DomainError):
@@ -48,15 +47,11 @@ def asset_create(*, project: Project, actor, kind: str, name: str, continuity_no
     return asset
 
 
-def image_preflight(width: int, height: int) -> list[dict]:
-    """Checks of an image that need no shot: resolution against what the engines advise."""
-    if width >= ADVISED_WIDTH and height >= ADVISED_HEIGHT or (
-        height >= ADVISED_WIDTH and width >= ADVISED_HEIGHT
-    ):
-        return [{"check": "resolution", "level": "pass",
-                 "message": f"{width}×{height} is enough for 720p takes."}]
-    return [{"check": "resolution", "level": "warn",
-             "message": f"{width}×{height} is below the advised 1280×720; takes will look soft."}]
+def image_preflight(normalized: NormalizedImage, *, aspect: str = "") -> list[dict]:
+    """The preflight checks of a validated image against the project's default aspect ratio."""
+    if normalized.measurements is None:
+        return [preflight.check_resolution(normalized.width, normalized.height)]
+    return preflight.report(normalized.measurements, aspect=aspect)
 
 
 def upload_limits() -> UploadLimits:
@@ -181,7 +176,7 @@ def _asset_file_store(
         width=normalized.width, height=normalized.height, duration_s=normalized.duration_s,
         bytes=normalized.size, source=source[:200], rights_owner=rights_owner[:200],
         approval=approval,
-        preflight=(image_preflight(normalized.width, normalized.height)
+        preflight=(image_preflight(normalized, aspect=asset.project.default_aspect_ratio)
                    if noun == MediaKind.IMAGE else []),
     )
     # Storage first under server-made keys, then the row in a short transaction: a crash
@@ -214,3 +209,31 @@ def _asset_file_store(
 def _delete_objects(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+USAGE_FIELDS = ("source", "rights_owner", "approval", "client_use_notes")
+
+
+@transaction.atomic
+def asset_file_usage_update(
+    *, asset_file: AssetFile, actor, source: str, rights_owner: str, approval: str,
+    client_use_notes: str,
+) -> AssetFile:
+    """Change a file's usage record (source, rights owner, approval, client-use notes)."""
+    if approval not in UsageApproval.values:
+        raise DomainError(f"Unknown usage approval {approval!r}.")
+    new = {"source": " ".join(source.split())[:200],
+           "rights_owner": " ".join(rights_owner.split())[:200],
+           "approval": approval, "client_use_notes": client_use_notes.strip()[:4000]}
+    changed = {name: value for name, value in new.items() if getattr(asset_file, name) != value}
+    if not changed:
+        return asset_file
+    before = {name: getattr(asset_file, name) for name in changed}
+    for name, value in changed.items():
+        setattr(asset_file, name, value)
+    asset_file.save(update_fields=list(changed))
+    activity_record(
+        project=asset_file.asset.project, actor=actor, verb="changed usage record",
+        target=asset_file, data={"from": before, "to": changed},
+    )
+    return asset_file

@@ -34,6 +34,7 @@ import av
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from assets.preflight import Measurements, measure
 from lotix.errors import DomainError
 
 ALLOWED_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
@@ -144,6 +145,7 @@ class NormalizedImage:
     thumbnail: bytes
     source_format: str
     source_frames: int
+    measurements: Measurements | None = None
 
     media_kind = "image"
     duration_s = None
@@ -348,7 +350,7 @@ def validate_image(upload: bytes | BinaryIO, limits: UploadLimits | None = None)
     return NormalizedImage(
         data=stored, ext=ext, format=stored_format, width=image.width, height=image.height,
         sha256=hashlib.sha256(stored).hexdigest(), thumbnail=thumbnail_jpeg(image),
-        source_format=source_format, source_frames=frames,
+        source_format=source_format, source_frames=frames, measurements=measure(image),
     )
 
 
@@ -491,7 +493,9 @@ def _skip_sub_blocks(data: bytes, pos: int) -> int:
 
 def _upright(image: Image.Image) -> Image.Image:
     try:
-        return ImageOps.exif_transpose(image) or image
+        # in_place: without an Orientation tag exif_transpose would still return a full copy.
+        ImageOps.exif_transpose(image, in_place=True)
+        return image
     except Exception:
         # Unreadable EXIF carries no usable orientation; the pixels are fine as they are.
         return image
@@ -525,7 +529,10 @@ def _to_srgb_8bit(image: Image.Image) -> Image.Image:
             except Exception:
                 # A broken or mismatched profile: fall back to the plain conversion below.
                 converted = None
-        clean = (converted or image).convert(target)
+        base = converted or image
+        # convert() to the mode the image already has would copy every pixel (120 MB for a
+        # 40 MP photograph) only to drop the metadata, which clearing `info` below does.
+        clean = base if base.mode == target else base.convert(target)
     except Exception:
         raise UnsupportedFileType(
             f"This image uses a colour format ({image.mode}) Lotix cannot convert. "
@@ -533,8 +540,6 @@ def _to_srgb_8bit(image: Image.Image) -> Image.Image:
         ) from None
     if clean.mode == "RGBA" and clean.getchannel("A").getextrema()[0] == 255:
         clean = clean.convert("RGB")
-    if clean is image:
-        clean = image.copy()
     # The encoders read comments and ICC profiles from `info`; the stored file gets none.
     clean.info = {}
     return clean
@@ -563,8 +568,12 @@ def _encode(image: Image.Image) -> tuple[bytes, str, str]:
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:
     """A JPEG at most THUMB_WIDTH wide; transparency is laid on the page's card colour."""
-    thumb = image.copy()
-    thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 4), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    width, height = image.size
+    scale = min(THUMB_WIDTH / width, THUMB_WIDTH * 4 / height, 1.0)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # resize() builds the small image straight from the source (a box reduction first, then
+    # Lanczos); thumbnail() would first need a full-size copy, 120 MB for a 40 MP photograph.
+    thumb = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     if thumb.mode == "RGBA":
         backdrop = Image.new("RGBA", thumb.size, (27, 32, 41, 255))
         thumb = Image.alpha_composite(backdrop, thumb)

@@ -19,8 +19,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from assets import selectors, services
-from assets.forms import UploadForm
-from assets.models import AssetKind
+from assets.forms import UploadForm, UsageForm
+from assets.models import AssetKind, UsageApproval
 from assets.uploads import SizeLimitUploadHandler
 from assets.validation import TooManyFiles, UploadRejected, UploadTooLarge, megabytes
 from projects.roles import PLAN, VIEW
@@ -114,6 +114,12 @@ def _library_context(membership, *, form=None, outcome=None) -> dict:
         {"kind": kind, "label": label, "assets": [a for a in assets if a.kind == kind]}
         for kind, label in AssetKind.choices
     ]
+    for asset in assets:
+        for asset_file in asset.files.all():
+            asset_file.used_in = sorted(
+                (reference.shot for reference in asset_file.shot_references.all()),
+                key=lambda shot: (shot.scene.order, shot.scene.code, shot.order, shot.code),
+            )
     return {
         "membership": membership,
         "project": membership.project,
@@ -131,6 +137,7 @@ def _library_context(membership, *, form=None, outcome=None) -> dict:
         "image_limit": megabytes(settings.LOTIX_MAX_IMAGE_BYTES),
         "video_limit": megabytes(settings.LOTIX_MAX_VIDEO_BYTES),
         "kinds": AssetKind.choices,
+        "approvals": UsageApproval.choices,
     }
 
 
@@ -217,3 +224,22 @@ def _upload_response(request, membership, *, form, status, outcome=None):
         return render(request, "assets/_upload_result.html", context, status=status)
     context = _library_context(membership, form=form, outcome=outcome)
     return render(request, "assets/asset_list.html", context, status=status)
+
+
+@require_POST
+@login_required
+def asset_file_usage(request, slug, file_uuid):
+    """Save one file's usage record; htmx gets the record back, a plain form a redirect."""
+    membership = require(membership_for(request.user, slug), PLAN)
+    asset_file = selectors.asset_file_get(membership, file_uuid)
+    form = UsageForm(request.POST)
+    saved = form.is_valid()
+    if saved:
+        services.asset_file_usage_update(asset_file=asset_file, actor=request.user,
+                                         **form.cleaned_data)
+        if not request.headers.get("HX-Request"):
+            messages.success(request, f"Saved the usage record of {asset_file}.")
+            return redirect("assets:asset-list", slug=membership.project.slug)
+    context = {"project": membership.project, "file": asset_file, "can_plan": True,
+               "approvals": UsageApproval.choices, "usage_errors": form.errors, "saved": saved}
+    return render(request, "assets/_file_usage.html", context, status=200 if saved else 400)

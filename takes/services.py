@@ -20,6 +20,7 @@ from generation import profiles
 from generation.prompting import assemble_negative, assemble_prompt
 from generation.spec import ReferenceInput, TakeSpec, real_duration
 from lotix.errors import DomainError
+from projects.models import AspectRatio
 from projects.services import activity_record
 from shots.models import ReferenceRole, Shot, ShotStatus
 from takes.models import Take, TakeStatus
@@ -60,8 +61,11 @@ class TakePlan:
     skipped_references: int
 
 
-def take_plan(*, shot: Shot, profile_id: str) -> TakePlan:
-    """Freeze a shot's plan and references into a request for the profile, or say why not."""
+def take_plan(*, shot: Shot, profile_id: str, aspect_ratio: str | None = None) -> TakePlan:
+    """Freeze a shot's plan and references into a request for the profile, or say why not.
+
+    `aspect_ratio` overrides the shot's own, for format variants of one shot.
+    """
     profile = profiles.profile_get(profile_id)
     caps = profile.capabilities
     refs = sorted(shot.references.all(), key=lambda r: (r.priority, r.pk))
@@ -80,7 +84,8 @@ def take_plan(*, shot: Shot, profile_id: str) -> TakePlan:
     fps = profiles.fps_for(profile, shot.effective_fps())
     num_frames = profiles.frames_for(profile, duration_s=float(shot.duration_s), fps=fps)
     width, height = profiles.size_for(
-        profile, aspect=shot.effective_aspect_ratio(), resolution=shot.effective_resolution()
+        profile, aspect=aspect_ratio or shot.effective_aspect_ratio(),
+        resolution=shot.effective_resolution(),
     )
     spec = TakeSpec(
         profile_id=profile.id,
@@ -149,12 +154,16 @@ def _draw_seeds(seed: int | None, variations: int) -> list[int]:
 
 
 def take_request(
-    *, shot: Shot, user, profile_id: str, variations: int = 1, seed: int | None = None
+    *, shot: Shot, user, profile_id: str, variations: int = 1, seed: int | None = None,
+    aspect_ratio: str | None = None,
 ) -> list[Take]:
     """Freeze the shot into `variations` queued takes and enqueue them when the commit lands."""
     if not 1 <= variations <= MAX_VARIATIONS:
         raise TakeRequestInvalid(f"Ask for 1 to {MAX_VARIATIONS} variations, not {variations}.")
-    plan = take_plan(shot=shot, profile_id=profile_id)
+    if aspect_ratio is not None and aspect_ratio not in AspectRatio.values:
+        raise TakeRequestInvalid(f"Unknown aspect ratio {aspect_ratio!r}.")
+    aspect_ratio = aspect_ratio or shot.effective_aspect_ratio()
+    plan = take_plan(shot=shot, profile_id=profile_id, aspect_ratio=aspect_ratio)
     seeds = _draw_seeds(seed, variations)
     with transaction.atomic():
         # Lock the shot: take numbers are per shot and two requests must not race for them.
@@ -179,6 +188,7 @@ def take_request(
                     "reference_files": list(plan.reference_files),
                     "real_duration_s": plan.real_duration_s,
                     "estimated_gpu_seconds": plan.estimated_gpu_seconds,
+                    "aspect_ratio": aspect_ratio,
                 },
             ))
         if shot.status == ShotStatus.PLANNED:
@@ -391,3 +401,58 @@ def take_continue(*, take: Take, user, target_shot: Shot):
         shot=target_shot, actor=user, asset_file=asset_file, role=ReferenceRole.FIRST,
         job="composition", instruction=f"Continues from {take.shot} {take.label}.",
     )
+
+
+FORMAT_VARIANTS = (AspectRatio.WIDE, AspectRatio.VERTICAL, AspectRatio.SQUARE)
+
+
+def take_again(*, take: Take, user, same_seed: bool) -> Take:
+    """Queue the take's frozen request once more, with its own seed (a reproduction) or a new one.
+
+    The frozen request is reused as it is, not re-planned from the shot, so "same seed" makes
+    the same take even if the shot's plan changed since.
+    """
+    try:
+        spec = TakeSpec.from_dict(take.request["spec"])
+    except (KeyError, TypeError, ValueError):
+        raise TakeRequestInvalid(
+            f"Take {take.label} has no complete recorded request to run again."
+        ) from None
+    profile = profiles.profile_get(take.profile_id)
+    seed = spec.seed if same_seed else _draw_seeds(None, 1)[0]
+    request = {**take.request, "spec": replace(spec, seed=seed).to_dict()}
+    shot = take.shot
+    with transaction.atomic():
+        Shot.objects.select_for_update().get(pk=shot.pk)
+        project = shot.scene.project
+        usage = project_gpu_usage(project)
+        cost = float(request.get("estimated_gpu_seconds", 0))
+        if usage["budget"] is not None and cost > usage["left"]:
+            raise BudgetExceeded(
+                f"Running {take.label} again needs about {cost:.0f} GPU-seconds but the project "
+                f"has {usage['left']:.0f} of {usage['budget']} left."
+            )
+        number = (shot.takes.aggregate(n=Max("number"))["n"] or 0) + 1
+        again = Take.objects.create(shot=shot, number=number, requested_by=user,
+                                    profile_id=profile.id, request=request)
+        _shot_status_refresh(shot.pk)
+        activity_record(
+            project=project, actor=user, verb="requested take again", target=shot,
+            data={"from": take.label, "take": again.label, "seed": seed,
+                  "same_seed": same_seed},
+        )
+        transaction.on_commit(lambda: takes_publish([again.pk], queue=profile.queue))
+    return again
+
+
+def takes_format_variants(
+    *, shot: Shot, user, profile_id: str, seed: int | None = None
+) -> list[Take]:
+    """Queue the shot once in each of 16:9, 9:16 and 1:1, all or none."""
+    with transaction.atomic():
+        return [
+            take
+            for aspect in FORMAT_VARIANTS
+            for take in take_request(shot=shot, user=user, profile_id=profile_id, variations=1,
+                                     seed=seed, aspect_ratio=aspect)
+        ]

@@ -1,27 +1,70 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from assets.selectors import asset_file_get
 from assets.views import storage_response
+from generation import profiles
 from lotix.errors import DomainError
 from projects.roles import GENERATE, PLAN, VIEW
 from projects.selectors import membership_for, require
+from shots.models import ReferenceJob, ReferenceRole
+from shots.services import (
+    shot_reference_add,
+    shot_reference_remove,
+    shot_reference_update,
+    shot_references_reorder,
+)
 from takes import selectors, services
-from takes.forms import GenerateForm
+from takes.forms import AgainForm, GenerateForm, ReferenceForm
 
 TAKE_MEDIA = {"video": "video", "poster": "poster", "filmstrip": "filmstrip",
               "last": "last_frame"}
 
 
-def _shot_context(membership, shot, form=None):
-    takes = list(selectors.takes_for_shot(shot))
+def _decorate_takes(takes, project_profiles):
+    """Display names for the strip and the player: the profile label and filmstrip size."""
+    for take in takes:
+        profile = project_profiles.get(take.profile_id)
+        take.profile_label = profile.label if profile else take.profile_id
+        strip = (take.qc or {}).get("filmstrip") or {}
+        spec = (take.request or {}).get("spec") or {}
+        take.strip_tiles = int(strip.get("tiles") or 0)
+        take.strip_tile_width = int(strip.get("tile_width") or 0)
+        width, height = spec.get("width") or 0, spec.get("height") or 0
+        take.strip_tile_height = (round(take.strip_tile_width * height / width)
+                                  if width and height else 0)
+    return takes
+
+
+def _selected_take(request, takes):
+    wanted = request.GET.get("take", "")
+    chosen = next((t for t in takes if str(t.number) == wanted), None)
+    return chosen or next((t for t in takes if t.status == "succeeded"), None)
+
+
+def _shot_context(membership, shot, request, form=None, reference_error=None):
+    takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
+                            {p.id: p for p in profiles.profiles_all()})
     options = selectors.generate_options(shot)
     pinned = membership.project.model_profile
+    warnings = selectors.reference_warnings(shot)
+    reference_error = reference_error or {}
+    for ref in shot.references.all():
+        ref.warnings = warnings.get(ref.pk, [])
+        data = reference_error.get("data") if reference_error.get("target") == ref.pk else None
+        ref.error = reference_error.get("message") if data is not None else ""
+        ref.form_role = data.get("role", ref.role) if data is not None else ref.role
+        ref.form_job = data.get("job", ref.job) if data is not None else ref.job
+        ref.form_instruction = (data.get("instruction", ref.instruction) if data is not None
+                                else ref.instruction)
+    add_data = reference_error.get("data") if reference_error.get("target") == "add" else {}
     return {
         "membership": membership, "project": membership.project, "shot": shot,
         "takes": takes, "any_active": any(t.is_active for t in takes),
+        "selected": _selected_take(request, takes),
         "options": options,
         "selected_profile": next(
             (o["profile"].id for o in options if o["profile"].id == pinned and o["plan"]),
@@ -32,6 +75,11 @@ def _shot_context(membership, shot, form=None):
         "project_shots": selectors.shots_of_project(membership),
         "usage": selectors.gpu_usage(membership),
         "form": form or GenerateForm(),
+        "library": selectors.library_files(membership) if membership.can(PLAN) else [],
+        "roles": ReferenceRole.choices, "jobs": ReferenceJob.choices,
+        "add_error": reference_error.get("message", "") if add_data else "",
+        "add_data": add_data or {},
+        "format_variants": services.FORMAT_VARIANTS,
     }
 
 
@@ -40,7 +88,7 @@ def _shot_context(membership, shot, form=None):
 def shot_page(request, slug, shot_id):
     membership = require(membership_for(request.user, slug), VIEW)
     shot = selectors.shot_get(membership, shot_id)
-    return render(request, "takes/shot_page.html", _shot_context(membership, shot))
+    return render(request, "takes/shot_page.html", _shot_context(membership, shot, request))
 
 
 @require_GET
@@ -48,9 +96,11 @@ def shot_page(request, slug, shot_id):
 def shot_takes(request, slug, shot_id):
     membership = require(membership_for(request.user, slug), VIEW)
     shot = selectors.shot_get(membership, shot_id)
-    takes = list(selectors.takes_for_shot(shot))
+    takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
+                            {p.id: p for p in profiles.profiles_all()})
     return render(request, "takes/_takes.html", {
         "project": membership.project, "shot": shot, "takes": takes,
+        "selected": _selected_take(request, takes),
         "any_active": any(t.is_active for t in takes), "can_generate": membership.can(GENERATE),
         "can_plan": membership.can(PLAN), "project_shots": selectors.shots_of_project(membership),
         "partial": True,
@@ -75,7 +125,7 @@ def take_generate(request, slug, shot_id):
             labels = ", ".join(t.label for t in takes)
             messages.success(request, f"Queued {labels}.")
             return redirect("takes:shot-page", slug=slug, shot_id=shot.pk)
-    context = _shot_context(membership, shot, form)
+    context = _shot_context(membership, shot, request, form)
     return render(request, "takes/shot_page.html", context, status=400)
 
 
@@ -115,3 +165,133 @@ def take_media(request, slug, take_uuid, kind):
     membership = require(membership_for(request.user, slug), VIEW)
     take = selectors.take_get(membership, take_uuid)
     return storage_response(getattr(take, TAKE_MEDIA[kind]).name, request=request)
+
+
+def _shot_redirect(slug, shot_id):
+    return redirect("takes:shot-page", slug=slug, shot_id=shot_id)
+
+
+def _refused(request, membership, shot, message, target):
+    """The shot page again with the reason next to the form, keeping what the person typed."""
+    context = _shot_context(membership, shot, request, reference_error={
+        "target": target, "message": message, "data": request.POST.dict(),
+    })
+    return render(request, "takes/shot_page.html", context, status=400)
+
+
+@require_POST
+@login_required
+def reference_add(request, slug, shot_id):
+    membership = require(membership_for(request.user, slug), PLAN)
+    shot = selectors.shot_get(membership, shot_id)
+    form = ReferenceForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["asset_file"]:
+        message = "Pick a library file, a role and a job."
+        return _refused(request, membership, shot, message, "add")
+    asset_file = asset_file_get(membership, form.cleaned_data["asset_file"])
+    try:
+        shot_reference_add(shot=shot, actor=request.user, asset_file=asset_file,
+                           role=form.cleaned_data["role"], job=form.cleaned_data["job"],
+                           instruction=form.cleaned_data["instruction"])
+    except DomainError as error:
+        return _refused(request, membership, shot, error.message, "add")
+    messages.success(request, f"Attached {asset_file.asset.name} to {shot}.")
+    return _shot_redirect(slug, shot.pk)
+
+
+@require_POST
+@login_required
+def reference_update(request, slug, reference_id):
+    membership = require(membership_for(request.user, slug), PLAN)
+    reference = selectors.reference_get(membership, reference_id)
+    shot = selectors.shot_get(membership, reference.shot_id)
+    form = ReferenceForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, membership, shot, "Pick a role and a job.", reference.pk)
+    try:
+        shot_reference_update(reference=reference, actor=request.user,
+                              role=form.cleaned_data["role"], job=form.cleaned_data["job"],
+                              instruction=form.cleaned_data["instruction"])
+    except DomainError as error:
+        return _refused(request, membership, shot, error.message, reference.pk)
+    messages.success(request, "Reference saved.")
+    return _shot_redirect(slug, shot.pk)
+
+
+@require_POST
+@login_required
+def reference_remove(request, slug, reference_id):
+    membership = require(membership_for(request.user, slug), PLAN)
+    reference = selectors.reference_get(membership, reference_id)
+    shot_reference_remove(reference=reference, actor=request.user)
+    messages.success(request, f"Removed {reference.asset_file.asset.name} from {reference.shot}.")
+    return _shot_redirect(slug, reference.shot_id)
+
+
+@require_POST
+@login_required
+def references_reorder(request, slug, shot_id):
+    """Either the whole order (drag and drop) or one reference moved up or down (buttons)."""
+    membership = require(membership_for(request.user, slug), PLAN)
+    shot = selectors.shot_get(membership, shot_id)
+    ids = [ref.pk for ref in shot.references.all()]
+    try:
+        if request.POST.get("order"):
+            ids = [int(pk) for pk in request.POST["order"].split(",")]
+        else:
+            moved = int(request.POST.get("reference", ""))
+            step = -1 if request.POST.get("direction") == "up" else 1
+            index = ids.index(moved)
+            other = min(max(index + step, 0), len(ids) - 1)
+            ids[index], ids[other] = ids[other], ids[index]
+    except ValueError:
+        return _refused(request, membership, shot, "That reference is not on this shot.", "add")
+    try:
+        shot_references_reorder(shot=shot, actor=request.user, reference_ids=ids)
+    except DomainError as error:
+        return _refused(request, membership, shot, error.message, "add")
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    return _shot_redirect(slug, shot.pk)
+
+
+@require_POST
+@login_required
+def take_again(request, slug, take_uuid):
+    membership = require(membership_for(request.user, slug), GENERATE)
+    take = selectors.take_get(membership, take_uuid)
+    form = AgainForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the same seed or a new one.")
+        return _shot_redirect(slug, take.shot_id)
+    try:
+        again = services.take_again(take=take, user=request.user,
+                                    same_seed=form.cleaned_data["seed"] == "same")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _shot_redirect(slug, take.shot_id)
+    messages.success(request, f"Queued {again.label}, {take.label} again with seed "
+                              f"{again.request['spec']['seed']}.")
+    return _shot_redirect(slug, take.shot_id)
+
+
+@require_POST
+@login_required
+def take_format_variants(request, slug, shot_id):
+    membership = require(membership_for(request.user, slug), GENERATE)
+    shot = selectors.shot_get(membership, shot_id)
+    form = GenerateForm(request.POST)
+    if form.is_valid():
+        try:
+            takes = services.takes_format_variants(
+                shot=shot, user=request.user, profile_id=form.cleaned_data["profile"],
+                seed=form.cleaned_data["seed"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            formats = ", ".join(f"{t.label} ({t.request['aspect_ratio']})" for t in takes)
+            messages.success(request, f"Queued {formats}.")
+            return _shot_redirect(slug, shot.pk)
+    context = _shot_context(membership, shot, request, form)
+    return render(request, "takes/shot_page.html", context, status=400)

@@ -49,6 +49,10 @@ def project(w):
     return {"slug": w["project"].slug}
 
 
+def on_scene(w):
+    return {"slug": w["project"].slug, "scene_id": w["shot"].scene_id}
+
+
 def on_shot(w):
     return {"slug": w["project"].slug, "shot_id": w["shot"].pk}
 
@@ -98,6 +102,10 @@ MATRIX: dict[str, Route] = {
     "assets:asset-upload": Route({"POST": Rule(roles.PLAN, upload)}, project),
     "assets:file-thumb": Route({"GET": Rule(roles.VIEW)}, on_file),
     "assets:file-original": Route({"GET": Rule(roles.VIEW)}, on_file),
+    "assets:file-usage": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"source": "Set photo", "rights_owner": "Lotix",
+                                             "approval": "internal", "client_use_notes": ""})},
+        on_file),
     "takes:shot-page": Route({"GET": Rule(roles.VIEW)}, on_shot),
     "takes:shot-takes": Route({"GET": Rule(roles.VIEW)}, on_shot),
     "takes:take-generate": Route(
@@ -110,6 +118,51 @@ MATRIX: dict[str, Route] = {
     "takes:take-poster": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
     "takes:take-filmstrip": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
     "takes:take-last": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "takes:reference-add": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"asset_file": w["asset_file"].uuid,
+                                             "role": "reference", "job": "style"})}, on_shot),
+    "takes:reference-update": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"role": "first_frame", "job": "composition",
+                                             "instruction": "Hold the framing."})},
+        lambda w: {"slug": w["project"].slug,
+                   "reference_id": w["shot"].references.get().pk}),
+    "takes:reference-remove": Route(
+        {"POST": Rule(roles.PLAN)},
+        lambda w: {"slug": w["project"].slug,
+                   "reference_id": w["shot"].references.get().pk}),
+    "takes:references-reorder": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"order": str(w["shot"].references.get().pk)})},
+        on_shot),
+    "takes:take-again": Route({"POST": Rule(roles.GENERATE, lambda w: {"seed": "same"})},
+                              on_take("done_take")),
+    "takes:take-format-variants": Route(
+        {"POST": Rule(roles.GENERATE, lambda w: {"profile": "previz"})}, on_shot),
+    "shots:shot-import": Route(
+        {"GET": Rule(roles.PLAN),
+         "POST": Rule(roles.PLAN, lambda w: {"text": "scene,shot\nSC020,SH010\n",
+                                             "action": "import"})}, project),
+    "shots:scene-create": Route({"POST": Rule(roles.PLAN, lambda w: {"title": "Dawn"})}, project),
+    "shots:scene-rename": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"code": "SC011", "title": "Renamed"})}, on_scene),
+    "shots:scene-move": Route({"POST": Rule(roles.PLAN, lambda w: {"direction": "down"})},
+                              on_scene),
+    "shots:shot-create": Route({"POST": Rule(roles.PLAN, lambda w: {"subject_action": "x"})},
+                               on_scene),
+    "shots:shot-reorder": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"shot": [w["other_shot"].pk, w["shot"].pk]})},
+        on_scene),
+    "shots:shot-edit": Route(
+        {"GET": Rule(roles.PLAN),
+         "POST": Rule(roles.PLAN, lambda w: {"camera_movement": "static", "duration_s": "4",
+                                             "motion_prompt": "She turns."})}, on_shot),
+    "shots:shot-preview": Route(
+        {"POST": Rule(roles.PLAN, lambda w: {"motion_prompt": "She turns."})}, on_shot),
+    "shots:shot-rename": Route({"POST": Rule(roles.PLAN, lambda w: {"code": "SH011"})}, on_shot),
+    "shots:shot-move": Route({"POST": Rule(roles.PLAN, lambda w: {"direction": "down"})},
+                             on_shot),
+    "shots:shot-omit": Route({"POST": Rule(roles.PLAN)}, on_shot),
+    "shots:shot-restore": Route({"POST": Rule(roles.PLAN)}, on_shot),
+    "shots:shot-duplicate": Route({"POST": Rule(roles.PLAN)}, on_shot),
     "login": Route({"GET": Rule(PUBLIC), "POST": Rule(PUBLIC)}),
     "logout": Route({"POST": Rule(PUBLIC)}),
     "password_change": Route({"GET": Rule(USER), "POST": Rule(USER)}),

@@ -29,9 +29,12 @@ def test_it_generates_the_corridor_shot_with_previz_and_plays_the_take(
     deadline = time.monotonic() + 120
     video = page.locator("video")
     while time.monotonic() < deadline and video.count() == 0:
-        bar = page.locator('[role="progressbar"]')
-        if bar.count():
-            seen.append(int(bar.first.get_attribute("aria-valuenow")))
+        # One read in the page: htmx may swap the bar out between two separate queries.
+        value = page.evaluate(
+            "(() => { const b = document.querySelector('[role=progressbar]');"
+            " return b ? b.getAttribute('aria-valuenow') : null; })()")
+        if value is not None:
+            seen.append(int(value))
             if len(set(seen)) == 2:
                 screenshot("shot-page-progress")
         page.wait_for_timeout(100)

@@ -53,4 +53,5 @@ def test_it_lists_each_shot_with_its_reference_thumbnails(client, project, owner
     client.force_login(owner)
     body = client.get(reverse("shots:project-home", args=[project.slug])).content.decode()
     assert body.count('class="card shot-card"') == 4
-    assert body.count("/thumb.jpg") == 8
+    # Two reference thumbnails per shot, plus the first frame again as the card's thumbnail.
+    assert body.count("/thumb.jpg") == 12
