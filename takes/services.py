@@ -456,3 +456,122 @@ def takes_format_variants(
             for take in take_request(shot=shot, user=user, profile_id=profile_id, variations=1,
                                      seed=seed, aspect_ratio=aspect)
         ]
+
+
+# --- batch from images ---------------------------------------------------------------------
+
+MAX_BATCH_IMAGES = 100
+
+
+class BatchInvalid(DomainError):
+    pass
+
+
+def batch_profile_options() -> list[dict]:
+    """Every profile, with why it cannot take a shot that has only a first frame (or "")."""
+    from generation.errors import WeightsMissing
+
+    options = []
+    for profile in profiles.profiles_all():
+        reason = ""
+        try:
+            profiles.check_references(profile, has_first=True, has_last=False, n_references=0)
+            if not profiles.weights_present(profile, settings.LOTIX_MODELS_DIR):
+                from generation.loader import resolve_weights
+
+                resolve_weights(profile, settings.LOTIX_MODELS_DIR)
+        except WeightsMissing:
+            reason = (f"The weights for {profile.label} are not installed on this server; "
+                      "the shot page says how to install them.")
+        except DomainError as error:
+            reason = error.message
+        options.append({"profile": profile, "reason": reason})
+    return options
+
+
+def _batch_estimate(profile, project, duration_s) -> float:
+    """GPU-seconds for one take of one batch shot, as take_plan would estimate it."""
+    from decimal import Decimal
+
+    caps = profile.capabilities
+    fps = profiles.fps_for(profile, project.default_fps)
+    num_frames = profiles.frames_for(profile, duration_s=float(Decimal(str(duration_s))), fps=fps)
+    width, height = profiles.size_for(profile, aspect=project.default_aspect_ratio,
+                                      resolution=project.default_resolution)
+    return profiles.estimate_gpu_seconds(profile, num_frames=num_frames, width=width,
+                                         height=height, steps=caps.default_steps)
+
+
+@transaction.atomic
+def takes_batch_create(
+    *, membership, asset_files: list, template: dict, profile_id: str, variations: int = 1,
+    scene=None, new_scene: dict | None = None,
+) -> tuple[str, list[Take]]:
+    """One shot per image with the shared template, the image as its first frame, and takes
+    for every shot; all of it or nothing. Returns the batch id and the takes."""
+    import uuid as uuid_module
+
+    from shots.models import ReferenceJob
+    from shots.services import next_code, scene_add, shot_create, shot_reference_add
+
+    project, user = membership.project, membership.user
+    if not asset_files:
+        raise BatchInvalid("Select at least one image for the batch.")
+    if len(asset_files) > MAX_BATCH_IMAGES:
+        raise BatchInvalid(f"A batch takes at most {MAX_BATCH_IMAGES} images; "
+                           f"{len(asset_files)} are selected.")
+    if any(f.asset.project_id != project.pk or f.media_kind != "image" for f in asset_files):
+        raise BatchInvalid("Every file in a batch must be an image of this project's library.")
+    if not 1 <= variations <= MAX_VARIATIONS:
+        raise BatchInvalid(f"Ask for 1 to {MAX_VARIATIONS} variations, not {variations}.")
+    reason = next((o["reason"] for o in batch_profile_options() if o["profile"].id == profile_id),
+                  f"Unknown model profile {profile_id!r}.")
+    if reason:
+        raise BatchInvalid(reason)
+    if (scene is None) == (new_scene is None):
+        raise BatchInvalid("Pick a scene for the batch, or give a new scene's code and title.")
+    if scene is not None and scene.project_id != project.pk:
+        raise BatchInvalid("That scene belongs to another project.")
+    profile = profiles.profile_get(profile_id)
+    template = dict(template)
+    subject_template = template.pop("subject_action", "")
+    duration = template.get("duration_s", 5)
+    try:
+        per_take = _batch_estimate(profile, project, duration)
+    except (ArithmeticError, ValueError):
+        raise BatchInvalid("Duration must be a number of seconds.") from None
+    total = per_take * variations * len(asset_files)
+    usage = project_gpu_usage(project)
+    if usage["budget"] is not None and total > usage["left"]:
+        raise BudgetExceeded(
+            f"This batch needs about {total:.0f} GPU-seconds ({len(asset_files)} shots × "
+            f"{variations} variation{'s' if variations != 1 else ''}) but the project has "
+            f"{usage['left']:.0f} of {usage['budget']} left. Ask a producer to raise the budget, "
+            "or select fewer images or variations."
+        )
+    if scene is None:
+        scene = scene_add(project=project, actor=user, code=new_scene.get("code", ""),
+                          title=new_scene.get("title", ""))
+    batch = str(uuid_module.uuid4())
+    codes = list(Shot.objects.filter(scene=scene).values_list("code", flat=True))
+    order = Shot.objects.filter(scene=scene).count()
+    instruction = f"Batch {timezone.localdate():%Y-%m-%d}"
+    takes: list[Take] = []
+    for asset_file in asset_files:
+        code = next_code("SH", codes)
+        codes.append(code)
+        name = asset_file.asset.name
+        shot = shot_create(scene=scene, actor=user, code=code, order=order,
+                           subject_action=subject_template.replace("{name}", name), **template)
+        order += 1
+        shot_reference_add(shot=shot, actor=user, asset_file=asset_file, role=ReferenceRole.FIRST,
+                           job=ReferenceJob.COMPOSITION, instruction=instruction)
+        takes.extend(take_request(shot=shot, user=user, profile_id=profile_id,
+                                  variations=variations))
+    for take in takes:
+        take.request = {**take.request, "batch": batch}
+    Take.objects.bulk_update(takes, ["request"])
+    activity_record(project=project, actor=user, verb="started batch", target=scene,
+                    data={"batch": batch, "shots": len(asset_files), "takes": len(takes),
+                          "profile": profile_id})
+    return batch, takes

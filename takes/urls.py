@@ -31,3 +31,7 @@ urlpatterns = [
     path("p/<slug:slug>/shots/<int:shot_id>/format-variants", views.take_format_variants,
          name="take-format-variants"),
 ]
+urlpatterns += [
+    path("p/<slug:slug>/batches/new/", views.batch_new, name="batch-new"),
+    path("p/<slug:slug>/batches/<uuid:batch>/", views.batch_detail, name="batch-detail"),
+]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assets.selectors import asset_file_get
 from assets.views import storage_response
@@ -19,6 +19,7 @@ from shots.services import (
 )
 from takes import selectors, services
 from takes.forms import AgainForm, GenerateForm, ReferenceForm
+from takes.models import Take
 
 TAKE_MEDIA = {"video": "video", "poster": "poster", "filmstrip": "filmstrip",
               "last": "last_frame"}
@@ -295,3 +296,124 @@ def take_format_variants(request, slug, shot_id):
             return _shot_redirect(slug, shot.pk)
     context = _shot_context(membership, shot, request, form)
     return render(request, "takes/shot_page.html", context, status=400)
+
+
+# --- batch from images ---------------------------------------------------------------------
+
+def _batch_context(membership, data=None, error=""):
+    from assets.models import AssetFile
+    from shots.models import CameraMovement, Scene
+    from shots.services import scene_code_suggest
+
+    data = data or {}
+    files = list(
+        AssetFile.objects.filter(asset__project=membership.project, media_kind="image")
+        .select_related("asset").order_by("asset__name", "created_at", "pk")
+    )
+    chosen = set(data.getlist("files")) if hasattr(data, "getlist") else set()
+    for f in files:
+        f.checked = str(f.uuid) in chosen
+    return {
+        "membership": membership, "project": membership.project, "files": files,
+        "scenes": list(Scene.objects.filter(project=membership.project)),
+        "scene_code": scene_code_suggest(project=membership.project),
+        "cameras": CameraMovement.choices, "options": services.batch_profile_options(),
+        "usage": selectors.gpu_usage(membership), "data": data, "error": error,
+        "max_images": services.MAX_BATCH_IMAGES, "max_variations": services.MAX_VARIATIONS,
+    }
+
+
+def _batch_submit(request, membership):
+    from django.core.exceptions import ValidationError
+
+    from assets.models import AssetFile
+    from shots.models import Scene
+
+    post = request.POST
+    wanted = post.getlist("files")
+    try:
+        variations = int(post.get("variations") or "1")
+    except ValueError:
+        raise DomainError("Variations must be a whole number from 1 to 8.") from None
+    files_by_uuid = {}
+    if wanted:
+        try:
+            files_by_uuid = {str(f.uuid): f for f in AssetFile.objects.filter(
+                asset__project=membership.project, uuid__in=wanted).select_related("asset")}
+        except ValidationError:
+            raise DomainError("One of the selected files is not in this project.") from None
+    if len(files_by_uuid) != len(set(wanted)):
+        raise DomainError("One of the selected files is not in this project.")
+    scene = new_scene = None
+    if post.get("scene", "new") == "new":
+        new_scene = {"code": post.get("scene_code", ""), "title": post.get("scene_title", "")}
+    else:
+        try:
+            scene = Scene.objects.get(project=membership.project, pk=int(post["scene"]))
+        except (Scene.DoesNotExist, ValueError):
+            raise DomainError("Pick a scene of this project.") from None
+    template = {key: post.get(key, "") for key in (
+        "job", "subject_action", "motion_prompt", "negative_constraints")}
+    template["camera_movement"] = post.get("camera_movement", "static")
+    template["duration_s"] = post.get("duration_s") or "5"
+    batch, _ = services.takes_batch_create(
+        membership=membership, asset_files=[files_by_uuid[u] for u in dict.fromkeys(wanted)],
+        template=template, profile_id=post.get("profile", ""), variations=variations,
+        scene=scene, new_scene=new_scene,
+    )
+    return batch
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def batch_new(request, slug):
+    membership = require(require(membership_for(request.user, slug), GENERATE), PLAN)
+    if request.method == "POST":
+        try:
+            batch = _batch_submit(request, membership)
+        except DomainError as error:
+            return render(request, "takes/batch_new.html",
+                          _batch_context(membership, request.POST, error.message), status=400)
+        return redirect("takes:batch-detail", slug=slug, batch=batch)
+    return render(request, "takes/batch_new.html", _batch_context(membership))
+
+
+def _batch_view(request, slug, batch, template_name):
+    from django.db.models import Prefetch
+
+    from shots.models import ShotReference
+
+    membership = require(membership_for(request.user, slug), VIEW)
+    firsts = ShotReference.objects.filter(role=ReferenceRole.FIRST).select_related("asset_file")
+    takes = list(
+        Take.objects.filter(shot__scene__project=membership.project, request__batch=str(batch))
+        .select_related("shot__scene")
+        .prefetch_related(Prefetch("shot__references", queryset=firsts, to_attr="firsts"))
+        .order_by("shot__scene__order", "shot__order", "shot__code", "number")
+    )
+    if not takes:
+        raise Http404("No such batch.")
+    shots: dict[int, dict] = {}
+    for take in takes:
+        take.percent = round(take.progress * 100)
+        group = shots.setdefault(take.shot_id, {"shot": take.shot, "takes": [],
+                                                "first": next(iter(take.shot.firsts), None)})
+        group["takes"].append(take)
+    done = sum(1 for t in takes if t.status == "succeeded")
+    failed = sum(1 for t in takes if t.status == "failed")
+    active = sum(1 for t in takes if t.is_active)
+    overall = sum(1.0 if not t.is_active else t.progress for t in takes) / len(takes)
+    return render(request, template_name, {
+        "membership": membership, "project": membership.project, "batch": batch,
+        "groups": list(shots.values()), "total": len(takes), "done": done, "failed": failed,
+        "active": active, "stopped": len(takes) - done - failed - active,
+        "overall": round(overall * 100), "scene": takes[0].shot.scene,
+    })
+
+
+@require_GET
+@login_required
+def batch_detail(request, slug, batch):
+    template_name = ("takes/batch_progress.html" if request.headers.get("HX-Request")
+                     else "takes/batch_detail.html")
+    return _batch_view(request, slug, batch, template_name)

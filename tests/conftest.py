@@ -40,6 +40,24 @@ def fresh_cache(settings):
     }
 
 
+def require_component(ok: bool, what: str) -> None:
+    """Under CI a missing component fails the test; on a laptop without it, the test is skipped
+    with the reason."""
+    if not ok:
+        message = f"{what} is needed for this test."
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def postgresql(transactional_db):
+    """Row locks and concurrent connections behave as in production only on PostgreSQL."""
+    from django.db import connection
+
+    require_component(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+
+
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory):
     """The tiny random pipelines, built once per test session."""

@@ -78,6 +78,13 @@ def upload(w):
             "files": ContentFile(factories.image_bytes(), name="ref.png")}
 
 
+def on_batch(w):
+    take = w["queued_take"]
+    take.request = {**take.request, "batch": "0b6c7f2e-3a55-4c8e-9d1e-6f0a2b9c4d11"}
+    take.save(update_fields=["request"])
+    return {"slug": w["project"].slug, "batch": take.request["batch"]}
+
+
 MATRIX: dict[str, Route] = {
     "projects:project-list": Route({"GET": Rule(USER), "POST": Rule(USER)}),
     "projects:member-list": Route({"GET": Rule(roles.VIEW)}, project),
@@ -137,6 +144,13 @@ MATRIX: dict[str, Route] = {
                               on_take("done_take")),
     "takes:take-format-variants": Route(
         {"POST": Rule(roles.GENERATE, lambda w: {"profile": "previz"})}, on_shot),
+    "takes:batch-new": Route(
+        {"GET": Rule(roles.GENERATE),
+         "POST": Rule(roles.GENERATE, lambda w: {
+             "files": [str(w["asset_file"].uuid)], "scene": "new", "scene_code": "SC070",
+             "subject_action": "{name} turns", "duration_s": "2", "profile": "previz",
+             "variations": "1"})}, project),
+    "takes:batch-detail": Route({"GET": Rule(roles.VIEW)}, on_batch),
     "shots:shot-import": Route(
         {"GET": Rule(roles.PLAN),
          "POST": Rule(roles.PLAN, lambda w: {"text": "scene,shot\nSC020,SH010\n",

@@ -10,19 +10,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import IN_CI
+from tests.conftest import require_component
 
 ROOT = Path(__file__).resolve().parents[1]
 QUEUES = "cpu,gpu.ltx,gpu.wan,gpu.svd"
-
-
-def _require(ok: bool, what: str):
-    # Under CI a missing component is a failure; on a laptop without it, say so and skip.
-    if not ok:
-        message = f"{what} is needed for the worker tests."
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +25,8 @@ def worker_media(tmp_path_factory):
 def celery_worker(django_db_setup, django_db_blocker, tiny_models_dir, worker_media,
                   tmp_path_factory):
     """Start `celery worker` against the test database; stop it at the end of the session."""
-    _require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
-    _require(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
+    require_component(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    require_component(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
     from lotix.celery import app
 
     db = connection.settings_dict

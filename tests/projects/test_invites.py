@@ -513,7 +513,7 @@ def race(*calls):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("same_account", [True, False], ids=["double-click", "two-accounts"])
-def test_it_makes_exactly_one_membership_when_two_acceptances_race(same_account):
+def test_it_makes_exactly_one_membership_when_two_acceptances_race(same_account, postgresql):
     project = factories.project()
     owner = factories.user(username="owner")
     factories.membership(project=project, user=owner, role=Role.OWNER)

@@ -354,7 +354,7 @@ def test_it_refuses_get_on_the_member_actions(client, project, owner, editor):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_one_owner_when_two_owners_demote_each_other_at_once():
+def test_it_keeps_one_owner_when_two_owners_demote_each_other_at_once(postgresql):
     project = factories.project()
     a = member(project, "ana", Role.OWNER)
     b = member(project, "ben", Role.OWNER)
