@@ -108,6 +108,10 @@ def test_it_plans_references_generates_two_previz_takes_and_scrubs_one(
     page.console_errors.clear()
 
     page.goto(f"{live_server.url}/p/{project.slug}/shots/{shot.pk}/")
+    # A profile that cannot use this shot's last frame is offered disabled, with the reason.
+    wan_i2v = page.locator('#id_profile option[value="wan21-i2v"]')
+    assert wan_i2v.is_disabled()
+    assert "Wan 2.1 I2V cannot use a last frame" in page.locator("body").inner_text()
     page.get_by_label("Model profile").select_option("previz")
     page.get_by_label("Variations (1–8)").fill("2")
     wait_until(page, "document.getElementById('cost-value').textContent.includes('2 ×')")
