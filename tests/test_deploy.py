@@ -44,3 +44,12 @@ def test_it_sends_security_headers_with_every_page(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_it_lets_only_the_api_docs_page_style_inline(client, owner):
+    client.force_login(owner)
+    docs = client.get("/api/docs/")["Content-Security-Policy"]
+    page = client.get(reverse("projects:project-list"))["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in docs and "script-src 'self'" in docs
+    assert "unsafe-inline" not in page.replace("style-src-attr 'unsafe-inline'", "")
