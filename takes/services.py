@@ -575,3 +575,77 @@ def takes_batch_create(
                     data={"batch": batch, "shots": len(asset_files), "takes": len(takes),
                           "profile": profile_id})
     return batch, takes
+
+
+class DecisionStale(DomainError):
+    status_code = 409
+
+
+class DecisionInvalid(DomainError):
+    pass
+
+
+DECISION_STATES = ("rejected", "maybe", "selected", "approved")
+
+
+def take_decide(
+    *, take: Take, membership, state: str, reason: str = "", dailies_session_id: int | None = None,
+    expected_version: int | None = None,
+) -> Take:
+    """Record a review decision with its history; approving a take moves the shot's previously
+    approved take to selected, and the shot's status follows."""
+    from projects import roles
+    from projects.selectors import require
+    from takes.models import ReviewState, TakeDecision
+
+    if state not in DECISION_STATES:
+        raise DecisionInvalid(f"A decision is one of {', '.join(DECISION_STATES)}, not {state!r}.")
+    require(membership, roles.APPROVE if state == ReviewState.APPROVED else roles.DECIDE)
+    user = membership.user
+    with transaction.atomic():
+        # Decisions on one shot queue up behind the shot row: "one approved take per shot"
+        # must hold even when two producers approve different takes at the same moment.
+        shot = Shot.objects.select_for_update().get(pk=take.shot_id)
+        current = Take.objects.select_for_update().get(pk=take.pk)
+        if current.shot.scene.project_id != membership.project_id:
+            raise DecisionInvalid("That take belongs to another project.")
+        if current.status != TakeStatus.SUCCEEDED:
+            raise DecisionInvalid(f"Take {current.label} has not finished; only a finished take "
+                                  "can be reviewed.")
+        if expected_version is not None and current.review_version != expected_version:
+            raise DecisionStale(
+                f"Take {current.label} was decided meanwhile: it is now "
+                f"{current.get_review_state_display().lower()}. Reload to see who and why."
+            )
+        if current.review_state == state:
+            raise DecisionInvalid(f"Take {current.label} is already {state}.")
+
+        def record(target: Take, to_state: str, why: str) -> None:
+            TakeDecision.objects.create(
+                take=target, actor=user, from_state=target.review_state, to_state=to_state,
+                reason=why, dailies_session_id=dailies_session_id,
+            )
+            Take.objects.filter(pk=target.pk).update(
+                review_state=to_state, review_version=F("review_version") + 1
+            )
+
+        if state == ReviewState.APPROVED:
+            for previous in shot.takes.filter(review_state=ReviewState.APPROVED).exclude(
+                pk=current.pk
+            ):
+                record(previous, ReviewState.SELECTED, f"{current.label} was approved instead.")
+        record(current, state, reason.strip())
+        if state == ReviewState.APPROVED:
+            shot_status = ShotStatus.APPROVED
+        elif shot.status == ShotStatus.APPROVED and not shot.takes.filter(
+            review_state=ReviewState.APPROVED
+        ).exists():
+            shot_status = ShotStatus.IN_REVIEW
+        else:
+            shot_status = shot.status
+        if shot_status != shot.status:
+            Shot.objects.filter(pk=shot.pk).update(status=shot_status)
+        activity_record(project=membership.project, actor=user, verb=f"marked take {state}",
+                        target=current, data={"reason": reason.strip()})
+    current.refresh_from_db()
+    return current
