@@ -29,6 +29,14 @@ def torch_dtype(name: str) -> Any:
     return getattr(torch, name)
 
 
+def from_local(pipeline_class: Any, model_path: str, *, device: str, dtype: Any) -> Any:
+    """Load a pipeline from a local folder only (never the network), on the device, quiet."""
+    pipe = pipeline_class.from_pretrained(model_path, dtype=dtype, local_files_only=True)
+    pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
 def cover_fit(image: Image.Image, width: int, height: int) -> Image.Image:
     """Return the image scaled to cover width×height and centre-cropped, in RGB."""
     image = ImageOps.exif_transpose(image).convert("RGB")

@@ -9,6 +9,7 @@ import numpy as np
 from generation.engines import (
     StepReporter,
     cover_fit,
+    from_local,
     pipeline_errors,
     reused_encodes,
     seed_generators,
@@ -27,12 +28,7 @@ def load(model_path: str | None, *, device: str = "cpu", dtype: str = "float32")
     """Load LTXConditionPipeline from a local folder, never from the network."""
     from diffusers import LTXConditionPipeline
 
-    pipe = LTXConditionPipeline.from_pretrained(
-        model_path, dtype=torch_dtype(dtype), local_files_only=True
-    )
-    pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return from_local(LTXConditionPipeline, model_path, device=device, dtype=torch_dtype(dtype))
 
 
 def run(

@@ -9,6 +9,7 @@ import numpy as np
 from generation.engines import (
     StepReporter,
     cover_fit,
+    from_local,
     pipeline_errors,
     seed_generators,
     to_uint8,
@@ -25,12 +26,8 @@ def load(model_path: str | None, *, device: str = "cpu", dtype: str = "float32")
     """Load StableVideoDiffusionPipeline from a local folder, never from the network."""
     from diffusers import StableVideoDiffusionPipeline
 
-    pipe = StableVideoDiffusionPipeline.from_pretrained(
-        model_path, dtype=torch_dtype(dtype), local_files_only=True
-    )
-    pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return from_local(StableVideoDiffusionPipeline, model_path, device=device,
+                      dtype=torch_dtype(dtype))
 
 
 def run(

@@ -9,6 +9,7 @@ import numpy as np
 from generation.engines import (
     StepReporter,
     cover_fit,
+    from_local,
     pipeline_errors,
     reused_encodes,
     seed_generators,
@@ -26,10 +27,7 @@ def load(model_path: str | None, *, device: str = "cpu", dtype: str = "float32")
     # The Wan docs keep the VAE and the CLIP image encoder in float32 for quality.
     dtypes = {"default": torch_dtype(dtype), "vae": torch_dtype("float32")}
     dtypes["image_encoder"] = torch_dtype("float32")
-    pipe = WanImageToVideoPipeline.from_pretrained(model_path, dtype=dtypes, local_files_only=True)
-    pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return from_local(WanImageToVideoPipeline, model_path, device=device, dtype=dtypes)
 
 
 def run(

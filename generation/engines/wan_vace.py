@@ -10,6 +10,7 @@ from PIL import Image
 from generation.engines import (
     StepReporter,
     cover_fit,
+    from_local,
     pipeline_errors,
     reused_encodes,
     seed_generators,
@@ -29,10 +30,7 @@ def load(model_path: str | None, *, device: str = "cpu", dtype: str = "float32")
 
     # The Wan docs keep the VAE in float32 for quality.
     dtypes = {"default": torch_dtype(dtype), "vae": torch_dtype("float32")}
-    pipe = WanVACEPipeline.from_pretrained(model_path, dtype=dtypes, local_files_only=True)
-    pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return from_local(WanVACEPipeline, model_path, device=device, dtype=dtypes)
 
 
 def conditioning_video(
