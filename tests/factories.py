@@ -67,3 +67,86 @@ def reference(*, shot, asset_file, role="reference", job="identity", priority=0)
     return ShotReference.objects.create(
         shot=shot, asset_file=asset_file, role=role, job=job, priority=priority
     )
+
+
+_take_media_cache: dict = {}
+
+
+def take_spec(*, profile_id="previz", seed=1234, num_frames=48, fps=24, width=256, height=144,
+              prompt="Mara lifts her eyes toward an offscreen sound."):
+    """A frozen request as `take_plan` writes it, with small sizes."""
+    from generation.spec import TakeSpec
+
+    return TakeSpec(
+        profile_id=profile_id, prompt=prompt, negative_prompt="blurry", seed=seed, steps=4,
+        guidance=3.0, num_frames=num_frames, fps=fps, width=width, height=height,
+    ).to_dict()
+
+
+def take(*, shot, number=None, status="succeeded", review_state="unreviewed", seed=None,
+         profile_id="previz", **spec_fields):
+    """A Take row without media, for tests about rows, rules and query counts."""
+    from django.utils import timezone
+
+    from takes.models import Take
+
+    if number is None:
+        number = (shot.takes.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    spec = take_spec(profile_id=profile_id, seed=1000 + number if seed is None else seed,
+                     **spec_fields)
+    finished = timezone.now() if status in ("succeeded", "failed", "canceled") else None
+    return Take.objects.create(
+        shot=shot, number=number, profile_id=profile_id, request={"spec": spec},
+        status=status, progress=1.0 if status == "succeeded" else 0.0, finished_at=finished,
+        review_state=review_state,
+    )
+
+
+def numbered_frames(*, count=48, width=256, height=144):
+    """Frames that differ visibly one from the next: a bar moves one step per frame and the
+    brightness ramps, so a frame-accurate player can be checked by eye and by pixels."""
+    frames = np.zeros((count, height, width, 3), dtype=np.uint8)
+    for index in range(count):
+        frames[index, :, :, 0] = 40
+        frames[index, :, :, 1] = int(40 + 160 * index / max(count - 1, 1))
+        frames[index, :, :, 2] = 90
+        x = int((width - 8) * index / max(count - 1, 1))
+        frames[index, :, x:x + 8, :] = 255
+    return frames
+
+
+def finished_take(*, shot, number=None, frames=48, fps=24, width=256, height=144,
+                  review_state="unreviewed", seed=None):
+    """A succeeded take with real media (H.264 MP4, poster, filmstrip, last frame) and QC,
+    made by the same finalize step the worker runs, stored in the default storage."""
+    import tempfile
+    from pathlib import Path
+
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    from generation.spec import RoleImages
+    from takes.models import take_media_key
+    from worker.runner import finalize_take
+
+    row = take(shot=shot, number=number, status="succeeded", review_state=review_state,
+               seed=seed, num_frames=frames, fps=fps, width=width, height=height)
+    key = (frames, fps, width, height)
+    if key not in _take_media_cache:
+        pixels = numbered_frames(count=frames, width=width, height=height)
+        out_dir = tempfile.mkdtemp(prefix="lotix-test-take-")
+        media, qc = finalize_take(pixels, fps=fps, images=RoleImages(), out_dir=out_dir)
+        _take_media_cache[key] = (media, qc)
+    media, qc = _take_media_cache[key]
+    stored = {}
+    for field, path in (("video", media.video_path), ("poster", media.poster_path),
+                        ("filmstrip", media.filmstrip_path),
+                        ("last_frame", media.last_frame_path)):
+        with open(path, "rb") as handle:
+            stored[field] = default_storage.save(take_media_key(row, Path(path).name),
+                                                 File(handle))
+    for field, name in stored.items():
+        setattr(row, field, name)
+    row.qc = qc
+    row.save(update_fields=[*stored, "qc"])
+    return row
