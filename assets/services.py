@@ -1,5 +1,7 @@
 """Writes for the asset library: assets and the files ingested into them."""
 
+import contextlib
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -21,14 +23,37 @@ from assets.validation import (
     validate_upload,
 )
 from lotix.errors import DomainError
-from projects.models import Project
+from projects.models import Activity, Project
 from projects.services import activity_record
+
+log = logging.getLogger(__name__)
 
 
 class AssetFileDuplicate(DomainError):
     """The asset already holds a file with the same content."""
 
     status_code = 409
+
+
+class MediaStorageUnavailable(DomainError):
+    """Media storage (the disk or the S3 bucket) refused or did not answer a write."""
+
+    status_code = 503
+
+
+STORAGE_DOWN = "Media storage is not answering; nothing was saved. Try again in a minute."
+
+
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """What a storage backend raises when it is down: OSError for a disk, botocore's for S3."""
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # no S3 backend installed
+        pass
+    else:
+        errors += [BotoCoreError, ClientError]
+    return tuple(errors)
 
 
 @transaction.atomic
@@ -147,6 +172,7 @@ def asset_files_upload(
         except UploadRejected as error:
             outcome.refused.append((label, error))
             continue
+        created = outcome.asset is None
         try:
             if outcome.asset is None:
                 outcome.asset = asset_create(project=project, actor=actor, kind=kind, name=name)
@@ -154,11 +180,31 @@ def asset_files_upload(
                 asset=outcome.asset, actor=actor, normalized=normalized, original_name=label,
                 source=source, rights_owner=rights_owner, approval=approval,
             ))
+        except MediaStorageUnavailable as error:
+            if outcome.accepted:
+                outcome.refused.append((label, error))
+                continue
+            # Storage is down before anything was stored: answer 503 for the whole upload and
+            # take back the asset this request made for it, so no empty asset is left behind.
+            if created and outcome.asset is not None:
+                _asset_discard_empty(outcome.asset)
+            raise
         except DomainError as error:
             outcome.refused.append((label, error))
         finally:
             normalized.discard()
     return outcome
+
+
+@transaction.atomic
+def _asset_discard_empty(asset: Asset) -> None:
+    """Delete an asset made by a failed upload, with its creation record, if it holds no file."""
+    locked = Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    if locked is not None and not AssetFile.objects.filter(asset=locked).exists():
+        Activity.objects.filter(project_id=asset.project_id, verb="created asset",
+                                target_type=asset._meta.model_name,
+                                target_id=str(asset.pk)).delete()
+        asset.delete()
 
 
 def _asset_file_store(
@@ -184,11 +230,19 @@ def _asset_file_store(
     # the objects written so far are deleted.
     written = []
     try:
-        with normalized.open() as content:
-            asset_file.file.save(f"original.{normalized.ext}", File(content), save=False)
-        written.append(asset_file.file.name)
-        asset_file.thumbnail.save("thumb.jpg", ContentFile(normalized.thumbnail), save=False)
-        written.append(asset_file.thumbnail.name)
+        try:
+            with normalized.open() as content:
+                asset_file.file.save(f"original.{normalized.ext}", File(content), save=False)
+            written.append(asset_file.file.name)
+            asset_file.thumbnail.save("thumb.jpg", ContentFile(normalized.thumbnail), save=False)
+            written.append(asset_file.thumbnail.name)
+        except storage_errors() as error:
+            log.warning("Media storage refused %s: %s: %s", noun, type(error).__name__, error)
+            # The storage that failed may fail the clean-up too; the upload is refused anyway.
+            with contextlib.suppress(*storage_errors()):
+                _delete_objects(written)
+            written = []
+            raise MediaStorageUnavailable(STORAGE_DOWN) from error
         with transaction.atomic():
             asset_file.save()
             activity_record(

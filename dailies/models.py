@@ -22,6 +22,7 @@ class DailiesSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -29,6 +30,10 @@ class DailiesSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DailiesStatus.OPEN
 
 
 class DailiesEntry(models.Model):
@@ -61,9 +66,14 @@ class ShareLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Share link for {self.session}"
+
+    def is_usable(self, now) -> bool:
+        """True while the link is neither revoked nor past its expiry."""
+        return self.active and self.revoked_at is None and self.expires_at > now

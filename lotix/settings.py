@@ -158,6 +158,8 @@ INSTALLED_APPS = [
     "takes",
     "dailies",
     "worker",
+    "exports",
+    "hooks",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +314,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-takes": {"task": "worker.sweep_takes", "schedule": 60.0, "options": {"queue": "cpu"}},
 }
+# Exports are media work: the CPU worker builds them, never a GPU worker.
+CELERY_TASK_ROUTES = {"exports.build": {"queue": "cpu"}}
+# Take leases, read by takes.services at call time. A running take whose heartbeat is older
+# than the lease is presumed lost with its worker and requeued by the sweeper; a worker renews
+# its lease every third of it. A queued take published longer ago than the republish delay is
+# published again (its message was lost, e.g. with a Redis that restarted without persistence).
+LOTIX_TAKE_LEASE_S = env_int("LOTIX_TAKE_LEASE_S", 180, minimum=3)
+LOTIX_TAKE_REPUBLISH_S = env_int("LOTIX_TAKE_REPUBLISH_S", 120, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -331,6 +341,22 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed package, never a CDN (and within the pages' CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# API v1 (H4): one name per choice set in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ProjectRoleEnum": "projects.models.Role",
+    "ReferenceRoleEnum": "shots.models.ReferenceRole",
+    "ReviewStateEnum": "takes.models.ReviewState",
+    "ShotStatusEnum": "shots.models.ShotStatus",
+    "TakeStatusEnum": "takes.models.TakeStatus",
+    "AspectRatioEnum": "projects.models.AspectRatio",
+    "ResolutionEnum": "projects.models.Resolution",
+}
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+# Path parameters as the URL converters accept them, so clients (and fuzzers) send real paths.
+SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {
+    "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    "int": {"type": "integer", "minimum": 0},
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -356,3 +382,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
+
+# Webhooks (hooks app). Receivers on private or loopback addresses are refused unless an
+# operator allows them (a receiver inside the studio network, or the tests' local receiver);
+# link-local and cloud metadata addresses are refused whatever this says.
+LOTIX_WEBHOOKS_ALLOW_PRIVATE = env_bool("LOTIX_WEBHOOKS_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "hooks.sweep_deliveries", "schedule": 60.0, "options": {"queue": "cpu"},
+}
+CELERY_TASK_ROUTES = {**globals().get("CELERY_TASK_ROUTES", {}), "hooks.*": {"queue": "cpu"}}

@@ -14,6 +14,7 @@ INVITE = "member.invite"
 MEMBERS = "member.manage"
 BUDGET = "project.budget"
 DELETE = "project.delete"
+WEBHOOKS = "project.webhooks"
 
 CAPABILITIES: dict[str, str] = {
     VIEW: "View the project, its shots, references and takes",
@@ -28,6 +29,7 @@ CAPABILITIES: dict[str, str] = {
     MEMBERS: "Change members' roles",
     BUDGET: "Set the project's GPU budget",
     DELETE: "Delete the project",
+    WEBHOOKS: "Set up webhooks that tell outside tools about takes, decisions and exports",
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -35,9 +37,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
         {VIEW, COMMENT, PLAN, GENERATE, DECIDE, APPROVE, EXPORT, DAILIES}
     ),
-    Role.PRODUCER: frozenset({VIEW, COMMENT, DECIDE, APPROVE, EXPORT, DAILIES, BUDGET, INVITE}),
+    Role.PRODUCER: frozenset(
+        {VIEW, COMMENT, DECIDE, APPROVE, EXPORT, DAILIES, BUDGET, INVITE, WEBHOOKS}
+    ),
     Role.EDITOR: frozenset({VIEW, COMMENT, EXPORT}),
-    Role.VIEWER: frozenset({VIEW}),
+    Role.VIEWER: frozenset({VIEW, COMMENT}),
 }
 
 

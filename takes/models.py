@@ -109,6 +109,9 @@ class TakeDecision(models.Model):
     reason = models.TextField(blank=True)
     # A plain id, not a foreign key: takes sit below dailies in the import order.
     dailies_session_id = models.PositiveBigIntegerField(null=True, blank=True)
+    checklist = models.JSONField(
+        default=list, blank=True, help_text='The review checklist as ticked: [{"line", "checked"}].'
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -124,11 +127,24 @@ class TakeDecision(models.Model):
 
 
 class Note(models.Model):
+    """A note on a take, a frame or a frame range, with drawings; replies hang off a root note."""
+
     take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="notes")
+    # Replies always attach to the root note, so a thread is one level deep.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # A guest (through a dailies share link) has no account: a name and the link's id instead.
+    guest_name = models.CharField(max_length=100, blank=True)
+    # A plain id, not a foreign key: takes sit below dailies in the import order.
+    share_link_id = models.PositiveBigIntegerField(null=True, blank=True)
     body = models.TextField()
+    mentions = models.JSONField(
+        default=list, blank=True, help_text="Usernames of the members the note mentions."
+    )
     frame_in = models.PositiveIntegerField(null=True, blank=True)
     frame_out = models.PositiveIntegerField(null=True, blank=True)
     annotation = models.JSONField(default=dict, blank=True)
@@ -147,4 +163,14 @@ class Note(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Note on {self.take} by {self.author}"
+        return f"Note on {self.take} by {self.author_name}"
+
+    @property
+    def author_name(self) -> str:
+        if self.author_id is None:
+            return self.guest_name or "guest"
+        return self.author.get_full_name() or self.author.get_username()
+
+    @property
+    def is_guest(self) -> bool:
+        return self.author_id is None and bool(self.guest_name or self.share_link_id)

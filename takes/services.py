@@ -19,6 +19,7 @@ from django.utils import timezone
 from generation import profiles
 from generation.prompting import assemble_negative, assemble_prompt
 from generation.spec import ReferenceInput, TakeSpec, real_duration
+from hooks.services import take_event_data, webhook_emit
 from lotix.errors import DomainError
 from projects.models import AspectRatio
 from projects.services import activity_record
@@ -30,11 +31,17 @@ log = logging.getLogger(__name__)
 MAX_VARIATIONS = 8
 MAX_ATTEMPTS = 3
 SEED_LIMIT = 2**31 - 1
-# A running take whose heartbeat is older than this is presumed lost with its worker.
-LEASE_TTL = timedelta(minutes=3)
-# A queued take whose message was published longer ago than this is published again.
-REPUBLISH_AFTER = timedelta(minutes=2)
 GENERATE_TASK = "worker.generate_takes"
+
+
+def lease_ttl() -> timedelta:
+    """A running take whose heartbeat is older than this is presumed lost with its worker."""
+    return timedelta(seconds=settings.LOTIX_TAKE_LEASE_S)
+
+
+def republish_after() -> timedelta:
+    """A queued take whose message was published longer ago than this is published again."""
+    return timedelta(seconds=settings.LOTIX_TAKE_REPUBLISH_S)
 
 
 class BudgetExceeded(DomainError):
@@ -240,7 +247,7 @@ def take_cancel(*, take: Take, user) -> Take:
 # --- the worker's side -------------------------------------------------------------------
 
 def _claimable() -> Q:
-    stale = timezone.now() - LEASE_TTL
+    stale = timezone.now() - lease_ttl()
     return Q(status=TakeStatus.QUEUED) | Q(status=TakeStatus.RUNNING, heartbeat_at__lt=stale)
 
 
@@ -303,6 +310,8 @@ def take_succeed(*, take: Take, worker: str, media: dict, qc: dict, gpu_seconds:
         )
         if updated:
             _shot_status_refresh(take.shot_id)
+            webhook_emit(project=take.shot.scene.project, event="take.succeeded",
+                         payload=take_event_data(take, status=TakeStatus.SUCCEEDED))
     return bool(updated)
 
 
@@ -317,6 +326,9 @@ def take_fail(*, take: Take, worker: str, error: str, gpu_seconds: float = 0.0) 
         )
         if updated:
             _shot_status_refresh(take.shot_id)
+            webhook_emit(project=take.shot.scene.project, event="take.failed",
+                         payload=take_event_data(take, status=TakeStatus.FAILED,
+                                                 error=error[:4000]))
     return bool(updated)
 
 
@@ -338,7 +350,7 @@ def takes_sweep() -> dict:
     """Publish queued takes whose message was lost; requeue or fail running takes lost with
     their worker."""
     now = timezone.now()
-    lost = Take.objects.filter(status=TakeStatus.RUNNING, heartbeat_at__lt=now - LEASE_TTL)
+    lost = Take.objects.filter(status=TakeStatus.RUNNING, heartbeat_at__lt=now - lease_ttl())
     failed = lost.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=TakeStatus.FAILED, finished_at=now, lease_owner="",
         error=f"The worker was lost {MAX_ATTEMPTS} times while making this take; it was not "
@@ -348,7 +360,7 @@ def takes_sweep() -> dict:
         status=TakeStatus.QUEUED, lease_owner="", published_at=None
     )
     stale = Take.objects.filter(status=TakeStatus.QUEUED, cancel_requested=False).filter(
-        Q(published_at__isnull=True) | Q(published_at__lt=now - REPUBLISH_AFTER)
+        Q(published_at__isnull=True) | Q(published_at__lt=now - republish_after())
     )
     republished = 0
     for take_id, profile_id in stale.values_list("pk", "profile_id"):
@@ -586,20 +598,51 @@ class DecisionInvalid(DomainError):
 
 
 DECISION_STATES = ("rejected", "maybe", "selected", "approved")
+CHECKLIST_MAX_LINES = 60
+CHECKLIST_LINE_MAX = 500
+REASON_MAX = 5000
+
+
+def _checklist_clean(checklist) -> list[dict]:
+    """The review checklist as [{"line", "checked"}], or DecisionInvalid naming what is wrong."""
+    if checklist is None:
+        return []
+    if not isinstance(checklist, list):
+        raise DecisionInvalid("The checklist must be a list of lines, each ticked or not.")
+    if len(checklist) > CHECKLIST_MAX_LINES:
+        raise DecisionInvalid(f"A checklist has at most {CHECKLIST_MAX_LINES} lines, "
+                              f"not {len(checklist)}.")
+    cleaned = []
+    for number, item in enumerate(checklist, start=1):
+        if (not isinstance(item, dict) or not isinstance(item.get("line"), str)
+                or not isinstance(item.get("checked"), bool)):
+            raise DecisionInvalid(f"Checklist line {number} needs a text line and a ticked "
+                                  "yes or no.")
+        line = item["line"].strip()
+        if not line or len(line) > CHECKLIST_LINE_MAX:
+            raise DecisionInvalid(f"Checklist line {number} must have 1 to {CHECKLIST_LINE_MAX} "
+                                  "characters.")
+        cleaned.append({"line": line, "checked": item["checked"]})
+    return cleaned
 
 
 def take_decide(
     *, take: Take, membership, state: str, reason: str = "", dailies_session_id: int | None = None,
-    expected_version: int | None = None,
+    expected_version: int | None = None, checklist: list[dict] | None = None,
 ) -> Take:
-    """Record a review decision with its history; approving a take moves the shot's previously
-    approved take to selected, and the shot's status follows."""
+    """Record a review decision with its history and checklist ticks; approving a take moves the
+    shot's previously approved take to selected, and the shot's status follows.
+
+    The returned take carries `moved_to_selected`: the labels of takes that lost approval."""
     from projects import roles
     from projects.selectors import require
     from takes.models import ReviewState, TakeDecision
 
     if state not in DECISION_STATES:
         raise DecisionInvalid(f"A decision is one of {', '.join(DECISION_STATES)}, not {state!r}.")
+    checklist = _checklist_clean(checklist)
+    if len(reason) > REASON_MAX:
+        raise DecisionInvalid(f"Keep the reason under {REASON_MAX} characters.")
     require(membership, roles.APPROVE if state == ReviewState.APPROVED else roles.DECIDE)
     user = membership.user
     with transaction.atomic():
@@ -620,21 +663,29 @@ def take_decide(
         if current.review_state == state:
             raise DecisionInvalid(f"Take {current.label} is already {state}.")
 
-        def record(target: Take, to_state: str, why: str) -> None:
+        def record(target: Take, to_state: str, why: str, ticks: list[dict]) -> None:
             TakeDecision.objects.create(
                 take=target, actor=user, from_state=target.review_state, to_state=to_state,
-                reason=why, dailies_session_id=dailies_session_id,
+                reason=why, dailies_session_id=dailies_session_id, checklist=ticks,
             )
             Take.objects.filter(pk=target.pk).update(
                 review_state=to_state, review_version=F("review_version") + 1
             )
 
+        moved = []
         if state == ReviewState.APPROVED:
             for previous in shot.takes.filter(review_state=ReviewState.APPROVED).exclude(
                 pk=current.pk
             ):
-                record(previous, ReviewState.SELECTED, f"{current.label} was approved instead.")
-        record(current, state, reason.strip())
+                record(previous, ReviewState.SELECTED, f"{current.label} was approved instead.",
+                       [])
+                moved.append(previous.label)
+        record(current, state, reason.strip(), checklist)
+        webhook_emit(project=membership.project, event="take.decided", payload=take_event_data(
+            current, review_state=state,
+            decision={"from": current.review_state, "to": state, "reason": reason.strip(),
+                      "by": user.get_username(), "dailies_session": dailies_session_id,
+                      "moved_to_selected": moved}))
         if state == ReviewState.APPROVED:
             shot_status = ShotStatus.APPROVED
         elif shot.status == ShotStatus.APPROVED and not shot.takes.filter(
@@ -648,4 +699,5 @@ def take_decide(
         activity_record(project=membership.project, actor=user, verb=f"marked take {state}",
                         target=current, data={"reason": reason.strip()})
     current.refresh_from_db()
+    current.moved_to_selected = moved
     return current

@@ -35,3 +35,16 @@ urlpatterns += [
     path("p/<slug:slug>/batches/new/", views.batch_new, name="batch-new"),
     path("p/<slug:slug>/batches/<uuid:batch>/", views.batch_detail, name="batch-detail"),
 ]
+
+from takes import review_views  # noqa: E402  (the review views, appended by the review work)
+
+urlpatterns += [
+    path("p/<slug:slug>/takes/<uuid:take_uuid>/review", review_views.take_review,
+         name="take-review"),
+    path("p/<slug:slug>/takes/<uuid:take_uuid>/decide", review_views.decide, name="take-decide"),
+    path("p/<slug:slug>/takes/<uuid:take_uuid>/notes", review_views.note_create,
+         name="note-add"),
+    path("p/<slug:slug>/notes/<int:note_id>/reply", review_views.note_reply, name="note-reply"),
+    path("p/<slug:slug>/notes/<int:note_id>/resolve", review_views.note_resolve_view,
+         name="note-resolve"),
+]

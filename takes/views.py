@@ -20,6 +20,8 @@ from shots.services import (
 from takes import selectors, services
 from takes.forms import AgainForm, GenerateForm, ReferenceForm
 from takes.models import Take
+from takes.player import player_context
+from takes.review import shot_review_context
 
 TAKE_MEDIA = {"video": "video", "poster": "poster", "filmstrip": "filmstrip",
               "last": "last_frame"}
@@ -46,6 +48,14 @@ def _selected_take(request, takes):
     return chosen or next((t for t in takes if t.status == "succeeded"), None)
 
 
+def _player(membership, shot, takes, selected):
+    """The review player's context for the selected take, from the rows already loaded."""
+    if selected is None:
+        return None
+    return player_context(take=selected, project=membership.project, shot=shot, takes=takes,
+                          recipe=True)
+
+
 def _shot_context(membership, shot, request, form=None, reference_error=None):
     takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
                             {p.id: p for p in profiles.profiles_all()})
@@ -62,10 +72,13 @@ def _shot_context(membership, shot, request, form=None, reference_error=None):
         ref.form_instruction = (data.get("instruction", ref.instruction) if data is not None
                                 else ref.instruction)
     add_data = reference_error.get("data") if reference_error.get("target") == "add" else {}
+    selected = _selected_take(request, takes)
     return {
         "membership": membership, "project": membership.project, "shot": shot,
         "takes": takes, "any_active": any(t.is_active for t in takes),
-        "selected": _selected_take(request, takes),
+        "selected": selected,
+        **shot_review_context(membership, shot, selected,
+                              _player(membership, shot, takes, selected)),
         "options": options,
         "selected_profile": next(
             (o["profile"].id for o in options if o["profile"].id == pinned and o["plan"]),
@@ -99,9 +112,12 @@ def shot_takes(request, slug, shot_id):
     shot = selectors.shot_get(membership, shot_id)
     takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
                             {p.id: p for p in profiles.profiles_all()})
+    selected = _selected_take(request, takes)
     return render(request, "takes/_takes.html", {
         "project": membership.project, "shot": shot, "takes": takes,
-        "selected": _selected_take(request, takes),
+        "selected": selected,
+        **shot_review_context(membership, shot, selected,
+                              _player(membership, shot, takes, selected)),
         "any_active": any(t.is_active for t in takes), "can_generate": membership.can(GENERATE),
         "can_plan": membership.can(PLAN), "project_shots": selectors.shots_of_project(membership),
         "partial": True,

@@ -85,6 +85,78 @@ def on_batch(w):
     return {"slug": w["project"].slug, "batch": take.request["batch"]}
 
 
+def on_dailies(w):
+    """The project with a dailies session holding the finished take (made once per world)."""
+    from dailies.services import dailies_create
+
+    if "dailies" not in w:
+        owner = Membership.objects.get(user=w["owner"], project=w["project"])
+        w["dailies"] = dailies_create(membership=owner, title="Matrix dailies",
+                                      take_uuids=[w["done_take"].uuid])
+    return {"slug": w["project"].slug, "session_id": w["dailies"].pk}
+
+
+def on_share_link(w):
+    """A live share link (no passphrase, comments allowed) to the world's dailies session."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dailies.services import share_link_create
+
+    on_dailies(w)
+    if "share_token" not in w:
+        w["share_link"], w["share_token"] = share_link_create(
+            membership=Membership.objects.get(user=w["owner"], project=w["project"]),
+            session=w["dailies"],
+            expires_at=timezone.now() + timedelta(days=1), can_comment=True)
+    return {"token": w["share_token"]}
+
+
+def on_guest_take(w):
+    return {**on_share_link(w), "take_uuid": w["done_take"].uuid}
+
+
+def with_approved_take(w):
+    """The project, with its finished take approved (an export needs one)."""
+    Take.objects.filter(pk=w["done_take"].pk).update(review_state="approved")
+    return {"slug": w["project"].slug}
+
+
+def on_approved_take(w):
+    return {**with_approved_take(w), "take_uuid": w["done_take"].uuid}
+
+
+def on_export(w):
+    from exports.models import Export
+
+    if "export" not in w:
+        w["export"] = Export.objects.create(project=w["project"], status="succeeded",
+                                            progress=1, take_count=1)
+        w["export"].file.save("export.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    return {"slug": w["project"].slug, "export_uuid": w["export"].uuid}
+
+
+def on_webhook(w):
+    """A webhook of the project (made once per world; a public IP, so nothing resolves)."""
+    from hooks.models import Webhook
+
+    if "webhook" not in w:
+        w["webhook"] = Webhook.objects.create(
+            project=w["project"], url="https://93.184.216.34/matrix", secret="whsec_matrix",
+            events=["take.decided"], created_by=w["owner"])
+    return {"slug": w["project"].slug, "webhook_uuid": w["webhook"].uuid}
+
+
+def on_note(w):
+    """A note by the owner on the finished take (made once per world), for the API."""
+    from takes.models import Note
+
+    if "note" not in w:
+        w["note"] = Note.objects.create(take=w["done_take"], author=w["owner"], body="Matrix")
+    return {"slug": w["project"].slug, "note_id": w["note"].pk}
+
+
 MATRIX: dict[str, Route] = {
     "projects:project-list": Route({"GET": Rule(USER), "POST": Rule(USER)}),
     "projects:member-list": Route({"GET": Rule(roles.VIEW)}, project),
@@ -125,6 +197,42 @@ MATRIX: dict[str, Route] = {
     "takes:take-poster": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
     "takes:take-filmstrip": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
     "takes:take-last": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    # Dailies (H3). Guest routes are public: the token is the key.
+    "dailies:dailies-list": Route({"GET": Rule(roles.VIEW)}, project),
+    "dailies:dailies-create": Route(
+        {"POST": Rule(roles.DAILIES, lambda w: {"title": "Matrix", "mode": "chosen",
+                                                "takes": [w["done_take"].uuid]})}, project),
+    "dailies:dailies-room": Route({"GET": Rule(roles.VIEW)}, on_dailies),
+    "dailies:dailies-entry-add": Route(
+        {"POST": Rule(roles.DAILIES, lambda w: {"take": w["done_take"].uuid})}, on_dailies),
+    "dailies:dailies-entry-remove": Route(
+        {"POST": Rule(roles.DAILIES)},
+        lambda w: {**on_dailies(w), "take_uuid": w["done_take"].uuid}),
+    "dailies:dailies-close": Route({"POST": Rule(roles.DAILIES)}, on_dailies),
+    "dailies:dailies-summary": Route({"GET": Rule(roles.VIEW)}, on_dailies),
+    "dailies:dailies-summary-csv": Route({"GET": Rule(roles.VIEW)}, on_dailies),
+    "dailies:dailies-presence": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.DAILIES, lambda w: {"action": "start",
+                                                "take": str(w["done_take"].uuid)})},
+        on_dailies),
+    "dailies:share-links": Route({"GET": Rule(roles.DAILIES)}, on_dailies),
+    "dailies:share-link-create": Route(
+        {"POST": Rule(roles.DAILIES, lambda w: {"expires_at": "2099-01-01T10:00"},
+                      expect={w: (200, 400) for w in ("owner", "director", "producer")})},
+        on_dailies),
+    "dailies:share-link-revoke": Route(
+        {"POST": Rule(roles.DAILIES)},
+        lambda w: {**on_dailies(w), "link_id": on_share_link(w) and w["share_link"].pk}),
+    "dailies:guest-room": Route({"GET": Rule(PUBLIC), "POST": Rule(PUBLIC)}, on_share_link),
+    "dailies:guest-review": Route({"GET": Rule(PUBLIC)}, on_guest_take),
+    "dailies:guest-note-add": Route(
+        {"POST": Rule(PUBLIC, lambda w: {"guest_name": "Client", "body": "Lovely."})},
+        on_guest_take),
+    "dailies:guest-video": Route({"GET": Rule(PUBLIC)}, on_guest_take),
+    "dailies:guest-poster": Route({"GET": Rule(PUBLIC)}, on_guest_take),
+    "dailies:guest-filmstrip": Route({"GET": Rule(PUBLIC)}, on_guest_take),
+    "dailies:guest-last": Route({"GET": Rule(PUBLIC)}, on_guest_take),
     "takes:reference-add": Route(
         {"POST": Rule(roles.PLAN, lambda w: {"asset_file": w["asset_file"].uuid,
                                              "role": "reference", "job": "style"})}, on_shot),
@@ -182,11 +290,123 @@ MATRIX: dict[str, Route] = {
     "password_change": Route({"GET": Rule(USER), "POST": Rule(USER)}),
     "password_change_done": Route({"GET": Rule(USER)}),
     "api-tokens": Route({"GET": Rule(USER), "POST": Rule(USER, lambda w: {"name": "ci"})}),
-    "api-project-list": Route({"GET": Rule(USER)}, api=True),
+    "api-project-list": Route({"GET": Rule(USER),
+                               "POST": Rule(USER, lambda w: {"name": "Matrix API"})}, api=True),
     "api-project-detail": Route({"GET": Rule(MEMBER)}, project, api=True),
     "api-schema": Route({"GET": Rule(PUBLIC)}, api=True),
     "api-docs": Route({"GET": Rule(PUBLIC)}, api=True),
+    # API v1 (H4): the same gate as the pages, refusals as 401/403/404 in the error format.
+    "api-member-list": Route({"GET": Rule(roles.VIEW)}, project, api=True),
+    "api-member-detail": Route(
+        {"PATCH": Rule(roles.MEMBERS, expect={"viewer": (403, 400, 409)}),
+         "DELETE": Rule(roles.INVITE, expect={"viewer": (403, 400, 409)})}, on_member, api=True),
+    "api-invite-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.INVITE, lambda w: {"email": "new@example.com", "role": "viewer"})},
+        project, api=True),
+    "api-invite-detail": Route({"DELETE": Rule(roles.INVITE)}, on_invite, api=True),
+    "api-scene-list": Route({"GET": Rule(roles.VIEW),
+                             "POST": Rule(roles.PLAN, lambda w: {"title": "Dawn"})},
+                            project, api=True),
+    "api-scene-detail": Route({"GET": Rule(roles.VIEW), "PATCH": Rule(roles.PLAN)}, on_scene,
+                              api=True),
+    "api-shot-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.PLAN, lambda w: {"scene": w["shot"].scene_id, "subject_action": "x"})},
+        project, api=True),
+    "api-shot-detail": Route({"GET": Rule(roles.VIEW), "PATCH": Rule(roles.PLAN)}, on_shot,
+                             api=True),
+    "api-asset-list": Route({"GET": Rule(roles.VIEW)}, project, api=True),
+    "api-asset-upload": Route({"POST": Rule(roles.PLAN, upload)}, project, api=True),
+    "api-usage": Route({"GET": Rule(roles.VIEW)}, project, api=True),
+    "api-reference-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.PLAN, lambda w: {"asset_file": w["asset_file"].uuid,
+                                             "role": "reference", "job": "style"})},
+        on_shot, api=True),
+    "api-reference-detail": Route(
+        {"PATCH": Rule(roles.PLAN), "DELETE": Rule(roles.PLAN)},
+        lambda w: {"slug": w["project"].slug, "reference_id": w["shot"].references.get().pk},
+        api=True),
+    "api-take-request": Route(
+        {"POST": Rule(roles.GENERATE, lambda w: {"profile": "previz", "variations": 1})},
+        on_shot, api=True),
+    "api-take-list": Route({"GET": Rule(roles.VIEW)}, project, api=True),
+    "api-take-detail": Route({"GET": Rule(roles.VIEW)}, on_take("done_take"), api=True),
+    "api-take-cancel": Route({"POST": Rule(roles.GENERATE)}, on_take("queued_take"), api=True),
+    "api-take-again": Route({"POST": Rule(roles.GENERATE, lambda w: {"seed": "same"})},
+                            on_take("done_take"), api=True),
+    "api-decision-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.DECIDE, lambda w: {"state": "maybe", "expected_version": 0})},
+        on_take("done_take"), api=True),
+    "api-take-video": Route({"GET": Rule(roles.VIEW)}, on_take("done_take"), api=True),
+    "api-take-poster": Route({"GET": Rule(roles.VIEW)}, on_take("done_take"), api=True),
+    "api-take-filmstrip": Route({"GET": Rule(roles.VIEW)}, on_take("done_take"), api=True),
+    "api-take-last": Route({"GET": Rule(roles.VIEW)}, on_take("done_take"), api=True),
+    "api-note-list": Route(
+        {"GET": Rule(roles.VIEW), "POST": Rule(roles.COMMENT, lambda w: {"body": "Nice."})},
+        on_take("done_take"), api=True),
+    # Only the note's author (the owner) or a member who may decide resolves it.
+    "api-note-resolve": Route(
+        {"POST": Rule(roles.COMMENT, expect={"editor": (403,), "viewer": (403,)})},
+        on_note, api=True),
+    "api-dailies-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.DAILIES, lambda w: {"title": "API dailies",
+                                                "takes": [str(w["done_take"].uuid)]})},
+        project, api=True),
+    "api-dailies-detail": Route({"GET": Rule(roles.VIEW)}, on_dailies, api=True),
+    "api-dailies-close": Route({"POST": Rule(roles.DAILIES)}, on_dailies, api=True),
+    "api-dailies-entry-list": Route(
+        {"GET": Rule(roles.VIEW),
+         "POST": Rule(roles.DAILIES, lambda w: {"take": str(w["done_take"].uuid)})},
+        on_dailies, api=True),
+    "api-dailies-entry-detail": Route(
+        {"DELETE": Rule(roles.DAILIES)},
+        lambda w: {**on_dailies(w), "take_uuid": w["done_take"].uuid}, api=True),
+    "api-export-list": Route({"GET": Rule(roles.EXPORT), "POST": Rule(roles.EXPORT)},
+                             with_approved_take, api=True),
+    "api-export-detail": Route({"GET": Rule(roles.EXPORT)}, on_export, api=True),
+    "api-export-download": Route({"GET": Rule(roles.EXPORT)}, on_export, api=True),
+    "api-webhook-list": Route(
+        {"GET": Rule(roles.WEBHOOKS),
+         "POST": Rule(roles.WEBHOOKS, lambda w: {"url": "https://93.184.216.34/hook",
+                                                 "events": ["take.decided"]})},
+        project, api=True),
+    "api-webhook-detail": Route({"DELETE": Rule(roles.WEBHOOKS)}, on_webhook, api=True),
+    "api-webhook-deliveries": Route({"GET": Rule(roles.WEBHOOKS)}, on_webhook, api=True),
+    "api-not-found": Route({method: Rule(PUBLIC, expect={w: (404,) for w in WHO})
+                            for method in UNLISTED_METHODS},
+                           lambda w: {"rest": "v1/nothing/here/"}, api=True),
     "healthz": Route({"GET": Rule(PUBLIC)}),
+    "takes:take-review": Route({"GET": Rule(roles.VIEW)}, on_take("done_take")),
+    "takes:take-decide": Route(
+        {"POST": Rule(roles.DECIDE, lambda w: {"state": "maybe", "version": "0",
+                                               "reason": "Matrix"})}, on_take("done_take")),
+    "takes:note-add": Route({"POST": Rule(roles.COMMENT, lambda w: {"body": "Matrix note"})},
+                            on_take("done_take")),
+    "takes:note-reply": Route({"POST": Rule(roles.COMMENT, lambda w: {"body": "Agreed"})},
+                              lambda w: on_note(w)),
+    # Only the note's author (the owner here) or a role that decides may resolve a note.
+    "takes:note-resolve": Route(
+        {"POST": Rule(roles.COMMENT, expect={"editor": (403,), "viewer": (403,)})},
+        lambda w: on_note(w)),
+    "exports:approved": Route({"GET": Rule(roles.VIEW)}, project),
+    "exports:take-download": Route({"GET": Rule(roles.EXPORT)}, on_approved_take),
+    "exports:export-create": Route({"POST": Rule(roles.EXPORT)}, with_approved_take),
+    "exports:export-status": Route({"GET": Rule(roles.EXPORT)}, on_export),
+    "exports:export-download": Route({"GET": Rule(roles.EXPORT)}, on_export),
+    # Webhooks settings (H6).
+    "hooks:webhook-list": Route({"GET": Rule(roles.WEBHOOKS)}, project),
+    "hooks:webhook-create": Route(
+        {"POST": Rule(roles.WEBHOOKS, lambda w: {"url": "https://93.184.216.34/new",
+                                                 "events": ["take.decided"]})}, project),
+    "hooks:webhook-toggle": Route({"POST": Rule(roles.WEBHOOKS, lambda w: {"active": "0"})},
+                                  on_webhook),
+    "hooks:webhook-ping": Route({"POST": Rule(roles.WEBHOOKS)}, on_webhook),
+    "hooks:webhook-rotate": Route({"POST": Rule(roles.WEBHOOKS)}, on_webhook),
+    "hooks:webhook-delete": Route({"POST": Rule(roles.WEBHOOKS)}, on_webhook),
 }
 
 
@@ -339,3 +559,12 @@ def test_it_answers_404_for_another_projects_objects_on_every_project_route(worl
             checked += 1
     assert checked >= 12
     assert Invite.objects.filter(project=other).count() == 0
+
+
+def on_note(w):
+    """A note by the owner on the finished take (the review routes)."""
+    from takes.models import Note
+
+    if "note" not in w:
+        w["note"] = Note.objects.create(take=w["done_take"], author=w["owner"], body="Matrix")
+    return {"slug": w["project"].slug, "note_id": w["note"].pk}

@@ -4,6 +4,7 @@ Nothing here runs inside a database transaction: each write is its own short sta
 `takes.services`, and the pipeline call and uploads happen between them.
 """
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -17,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from PIL import Image
 
 from assets.selectors import asset_files_by_uuid
@@ -28,15 +29,51 @@ from generation.qc import qc_metrics
 from generation.spec import RoleImages, TakeSpec
 from lotix.errors import DomainError
 from takes import services
-from takes.models import Take, take_media_key
+from takes.models import Take, TakeStatus, take_media_key
 
 log = logging.getLogger(__name__)
 
 # One pipeline per worker process, kept between takes so the second take pays no load time.
 PIPELINES = loader.PIPELINES
 PROGRESS_EVERY_S = 0.5
-HEARTBEAT_EVERY_S = 30.0
 GENERATION_SHARE = 0.9  # the bar's share for denoising; encoding and QC take the rest
+# Errors that mean "the database is not answering right now", as opposed to a bad query.
+DB_DOWN = (OperationalError, InterfaceError)
+
+
+class TakeMediaNotStored(DomainError):
+    """Media storage refused or lost one of the take's files while it was being saved."""
+
+
+def heartbeat_every_s() -> float:
+    """Renew the lease three times per lease, so one missed beat never loses the take."""
+    return min(30.0, settings.LOTIX_TAKE_LEASE_S / 3)
+
+
+def _db_reset() -> None:
+    """Drop this thread's broken connection; the next query opens a fresh one."""
+    with contextlib.suppress(DatabaseError):
+        connection.close()
+
+
+def _db_retry(write, *args, **kwargs):
+    """Run one short write, retrying while the database is unreachable, for up to one lease.
+
+    A worker that gives up on a finished take leaves it running until the sweeper requeues
+    it and the whole take is made again; waiting out a short outage is far cheaper.
+    """
+    deadline = time.monotonic() + settings.LOTIX_TAKE_LEASE_S
+    pause = 0.25
+    while True:
+        try:
+            return write(*args, **kwargs)
+        except DB_DOWN as error:
+            _db_reset()
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("Database unreachable (%s); retrying in %.2f s", error, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def worker_name() -> str:
@@ -84,11 +121,24 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self):
+        failing = False
         try:
-            while not self.stopped.wait(HEARTBEAT_EVERY_S):
-                services.takes_progress(self.take_ids, worker=self.worker, progress=0.0)
+            while not self.stopped.wait(heartbeat_every_s()):
+                try:
+                    services.takes_progress(self.take_ids, worker=self.worker, progress=0.0)
+                except DB_DOWN as error:
+                    # A database outage must not end the thread: the lease would then expire
+                    # and the take would be made twice. Try again at the next beat.
+                    _db_reset()
+                    failing = True
+                    log.warning("Heartbeat of takes %s failed (%s); retrying", self.take_ids,
+                                error)
+                    continue
+                if failing:
+                    failing = False
+                    log.info("Heartbeat of takes %s restored", self.take_ids)
         finally:
-            connection.close()
+            _db_reset()
 
 
 def _batches(takes: list[Take]) -> list[list[Take]]:
@@ -104,7 +154,7 @@ def _batches(takes: list[Take]) -> list[list[Take]]:
 def run_takes(take_ids: list[int], *, worker: str | None = None) -> list[int]:
     """Claim and run the takes; return the ids this call claimed."""
     worker = worker or worker_name()
-    claimed = services.takes_claim(take_ids, worker=worker)
+    claimed = _db_retry(services.takes_claim, take_ids, worker=worker)
     for batch in _batches(claimed):
         _run_batch(batch, worker=worker)
     return [take.pk for take in claimed]
@@ -128,9 +178,15 @@ def _run_batch(takes: list[Take], *, worker: str) -> None:
             if done < total and now - last_write < PROGRESS_EVERY_S:
                 return
             last_write = now
-            canceled = services.takes_progress(
-                ids, worker=worker, progress=GENERATION_SHARE * done / max(total, 1)
-            )
+            try:
+                canceled = services.takes_progress(
+                    ids, worker=worker, progress=GENERATION_SHARE * done / max(total, 1)
+                )
+            except DB_DOWN as error:
+                # Progress is advisory: skip this write, the next step writes again.
+                _db_reset()
+                log.warning("Progress of takes %s not recorded (%s)", ids, error)
+                return
             if canceled >= set(ids):
                 raise TakeCanceled()
 
@@ -139,21 +195,23 @@ def _run_batch(takes: list[Take], *, worker: str) -> None:
         gpu_seconds = (time.monotonic() - started) / len(takes)
         for take, take_frames in zip(takes, frames, strict=True):
             if take.pk in canceled:
-                services.take_mark_canceled(take=take, worker=worker, gpu_seconds=gpu_seconds)
+                _db_retry(services.take_mark_canceled, take=take, worker=worker,
+                          gpu_seconds=gpu_seconds)
                 continue
             _finalize(take, take_frames, spec=spec, images=images, worker=worker,
                       gpu_seconds=gpu_seconds)
     except TakeCanceled:
         spent = (time.monotonic() - started) / len(takes)
         for take in takes:
-            services.take_mark_canceled(take=take, worker=worker, gpu_seconds=spent)
+            _db_retry(services.take_mark_canceled, take=take, worker=worker, gpu_seconds=spent)
     except Exception as error:  # every failure must land on the take, readable
         spent = (time.monotonic() - started) / len(takes)
         message = _readable(error, takes[0])
         if not isinstance(error, DomainError):
             log.exception("Takes %s failed", ids)
         for take in takes:
-            services.take_fail(take=take, worker=worker, error=message, gpu_seconds=spent)
+            _db_retry(services.take_fail, take=take, worker=worker, error=message,
+                      gpu_seconds=spent)
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
@@ -182,8 +240,24 @@ def finalize_take(frames: np.ndarray, *, fps: int, images: RoleImages, out_dir: 
 def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
     with tempfile.TemporaryDirectory(prefix="lotix-take-") as tmp:
         media, qc = finalize_take(frames, fps=spec.fps, images=images, out_dir=tmp)
-        services.takes_progress([take.pk], worker=worker, progress=0.95)
-        stored = {}
+        if take.pk in _db_retry(services.takes_progress, [take.pk], worker=worker,
+                                progress=0.95):
+            # Canceled, or the lease was lost (swept and maybe claimed by another worker):
+            # the objects under this take's keys may be the other worker's, so touch none.
+            _db_retry(services.take_mark_canceled, take=take, worker=worker,
+                      gpu_seconds=gpu_seconds)
+            return
+        stored = _store_media(take, media)
+    if not _db_retry(_succeed_once, take=take, worker=worker, media=stored, qc=qc,
+                     gpu_seconds=gpu_seconds):
+        # The lease was lost (canceled or swept) while finishing: keep no orphan objects.
+        _delete_objects(stored.values())
+
+
+def _store_media(take, media) -> dict:
+    """Save the take's files under its keys; on a storage failure delete what was saved."""
+    stored = {}
+    try:
         for field, path in (("video", media.video_path), ("poster", media.poster_path),
                             ("filmstrip", media.filmstrip_path),
                             ("last_frame", media.last_frame_path)):
@@ -192,11 +266,32 @@ def _finalize(take, frames, *, spec, images, worker, gpu_seconds) -> None:
             default_storage.delete(key)
             with open(path, "rb") as handle:
                 stored[field] = default_storage.save(key, File(handle))
-    if not services.take_succeed(take=take, worker=worker, media=stored, qc=qc,
-                                 gpu_seconds=gpu_seconds):
-        # The lease was lost (canceled or swept) while finishing: keep no orphan objects.
-        for name in stored.values():
+    except Exception as error:
+        log.exception("Media storage failed while saving take %s", take.pk)
+        _delete_objects(stored.values())
+        raise TakeMediaNotStored(
+            f"Media storage failed while saving this take's files ({type(error).__name__}: "
+            f"{error}); nothing was kept. Request the take again once storage answers."
+        ) from error
+    return stored
+
+
+def _delete_objects(names) -> None:
+    for name in names:
+        try:
             default_storage.delete(name)
+        except Exception:
+            # Best effort: an object left behind costs bytes, never a wrong take.
+            log.exception("Could not delete %s from media storage", name)
+
+
+def _succeed_once(*, take, worker, media, qc, gpu_seconds) -> bool:
+    """take_succeed, safe to retry: a commit whose answer was lost counts as done."""
+    if services.take_succeed(take=take, worker=worker, media=media, qc=qc,
+                             gpu_seconds=gpu_seconds):
+        return True
+    return Take.objects.filter(pk=take.pk, status=TakeStatus.SUCCEEDED,
+                               video=media["video"]).exists()
 
 
 def _readable(error: Exception, take: Take) -> str:

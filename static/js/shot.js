@@ -1,4 +1,4 @@
-// The shot page: cost estimate, reference drag-and-drop, filmstrip scrub, play shortcut.
+// The shot page: cost estimate and reference drag-and-drop (the player is static/js/player.js).
 (function () {
   "use strict";
 
@@ -62,60 +62,6 @@
       }).then(function () { window.location.reload(); });
     });
   }
-
-  // --- filmstrip hover-scrub ----------------------------------------------------------
-  function showTile(strip, index) {
-    var tiles = parseInt(strip.getAttribute("data-tiles"), 10);
-    var width = parseInt(strip.getAttribute("data-tile-width"), 10);
-    index = Math.min(Math.max(index, 0), tiles - 1);
-    strip.style.backgroundPosition = (-index * width) + "px 0px";
-    strip.setAttribute("aria-valuenow", String(index + 1));
-    return index;
-  }
-
-  function tileAt(strip, clientX) {
-    var tiles = parseInt(strip.getAttribute("data-tiles"), 10);
-    var box = strip.getBoundingClientRect();
-    return Math.floor((clientX - box.left) / box.width * tiles);
-  }
-
-  function seekTo(strip, index) {
-    var tiles = parseInt(strip.getAttribute("data-tiles"), 10);
-    var video = document.getElementById("player-video");
-    if (!video || !video.duration) return;
-    video.currentTime = tiles > 1 ? video.duration * index / (tiles - 1) : 0;
-  }
-
-  document.addEventListener("mousemove", function (event) {
-    var strip = event.target.closest && event.target.closest(".filmstrip");
-    if (strip) showTile(strip, tileAt(strip, event.clientX));
-  });
-  document.addEventListener("click", function (event) {
-    var strip = event.target.closest && event.target.closest(".filmstrip");
-    if (strip) seekTo(strip, showTile(strip, tileAt(strip, event.clientX)));
-  });
-  document.addEventListener("keydown", function (event) {
-    var target = event.target;
-    if (target.classList && target.classList.contains("filmstrip")) {
-      var now = parseInt(target.getAttribute("aria-valuenow"), 10) - 1;
-      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-        event.preventDefault();
-        showTile(target, now + (event.key === "ArrowRight" ? 1 : -1));
-      } else if (event.key === "Enter") {
-        event.preventDefault();
-        seekTo(target, now);
-        var video = document.getElementById("player-video");
-        if (video) video.play();
-      }
-      return;
-    }
-    if (event.key === " " && !target.closest("input, select, textarea, button, a, video")) {
-      var player = document.getElementById("player-video");
-      if (!player) return;
-      event.preventDefault();
-      if (player.paused) player.play(); else player.pause();
-    }
-  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var select = document.getElementById("id_profile");

@@ -137,7 +137,7 @@ def test_it_plans_references_generates_two_previz_takes_and_scrubs_one(
     page.get_by_role("link", name="Play take v001").click()
     page.wait_for_load_state()
     player = page.locator(".player")
-    assert player.get_attribute("data-take") == "v001"
+    assert player.get_attribute("data-take-label") == "v001"
     recipe = player.locator(".recipe").inner_text()
     assert "first_frame · identity" in recipe and "last_frame · prop" in recipe
     wait_until(page, "document.getElementById('player-video').readyState >= 2")

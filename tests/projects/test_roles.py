@@ -18,7 +18,7 @@ EXPECTED = {
     Role.PRODUCER: {roles.VIEW, roles.COMMENT, roles.DECIDE, roles.APPROVE, roles.EXPORT,
                     roles.DAILIES, roles.BUDGET, roles.INVITE},
     Role.EDITOR: {roles.VIEW, roles.COMMENT, roles.EXPORT},
-    Role.VIEWER: {roles.VIEW},
+    Role.VIEWER: {roles.VIEW, roles.COMMENT},
 }
 
 
