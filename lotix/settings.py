@@ -314,8 +314,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-takes": {"task": "worker.sweep_takes", "schedule": 60.0, "options": {"queue": "cpu"}},
 }
-# Exports are media work: the CPU worker builds them, never a GPU worker.
-CELERY_TASK_ROUTES = {"exports.build": {"queue": "cpu"}}
+# Exports and webhook deliveries are CPU work: never a GPU worker.
+CELERY_TASK_ROUTES = {"exports.build": {"queue": "cpu"}, "hooks.*": {"queue": "cpu"}}
 # Take leases, read by takes.services at call time. A running take whose heartbeat is older
 # than the lease is presumed lost with its worker and requeued by the sweeper; a worker renews
 # its lease every third of it. A queued take published longer ago than the republish delay is
@@ -390,4 +390,3 @@ LOTIX_WEBHOOKS_ALLOW_PRIVATE = env_bool("LOTIX_WEBHOOKS_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "hooks.sweep_deliveries", "schedule": 60.0, "options": {"queue": "cpu"},
 }
-CELERY_TASK_ROUTES = {**globals().get("CELERY_TASK_ROUTES", {}), "hooks.*": {"queue": "cpu"}}

@@ -182,9 +182,19 @@
     return RATES.indexOf(rate) >= 0 ? rate : 1;
   }
 
+  // Updates go one at a time, the latest state after the one in flight: two requests in
+  // parallel could reach the server in the wrong order and leave the room on an old frame.
+  let inFlight = false;
+  let again = false;
+
   function send(action) {
     const entry = currentEntry();
     if (!entry) return Promise.resolve();
+    if (action === "update" && inFlight) {
+      again = true;
+      return Promise.resolve();
+    }
+    inFlight = true;
     const player = roomPlayer();
     const body = new URLSearchParams({
       action: action, take: entry.dataset.take, position: entry.dataset.entry,
@@ -198,6 +208,12 @@
     }).then(function (response) {
       if (response.status === 409 && action === "update") setPresenting(false);
       return response;
+    }).finally(function () {
+      inFlight = false;
+      if (again) {
+        again = false;
+        if (presenting) send("update");
+      }
     });
   }
 

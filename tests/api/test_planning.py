@@ -149,3 +149,18 @@ def test_references_are_listed_added_changed_and_removed(project, director, edit
     assert_error(as_user(director).post(url, {"asset_file": str(foreign.uuid),
                                               "role": "reference", "job": "style"},
                                         format="json"), 404)
+
+
+def test_an_upload_over_the_limit_is_stopped_while_it_streams(project, director, as_user,
+                                                              settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.LOTIX_MAX_IMAGE_BYTES = 2048
+    big = factories.image_bytes(width=400, height=300, fmt="BMP")  # ~360 kB
+    response = as_user(director).post(
+        f"/api/v1/projects/{project.slug}/assets/upload/",
+        {"files": [SimpleUploadedFile("big.bmp", big, "image/bmp")], "name": "Big",
+         "kind": "prop"}, format="multipart")
+    error = assert_error(response, 413, "file_too_large")
+    assert error["message"].startswith("big.bmp:")
+    assert not AssetFile.objects.exists()

@@ -211,6 +211,14 @@ def test_a_follower_follows_the_presenter_within_a_second(live_server, chromium,
         took_frame = time.monotonic() - started
         print(f"follower caught up: take in {took_take:.2f} s, frame in {took_frame:.2f} s")
 
+        # Play and pause are mirrored.
+        press(page, "Shift+ArrowLeft", 2)
+        wait_until(follower, f"{SETTLED} && {FRAME} === '0'", timeout_s=1.0)
+        page.keyboard.press(" ")
+        wait_until(follower, "LotixPlayer.current().playing()", timeout_s=1.0)
+        page.keyboard.press("k")
+        wait_until(follower, "!LotixPlayer.current().playing()", timeout_s=1.0)
+
         # Following off: the presenter moves on, the follower stays.
         follower.locator("[data-follow]").uncheck()
         page.keyboard.press("ArrowUp")

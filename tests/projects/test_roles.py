@@ -16,7 +16,7 @@ EXPECTED = {
     Role.DIRECTOR: {roles.VIEW, roles.COMMENT, roles.PLAN, roles.GENERATE, roles.DECIDE,
                     roles.APPROVE, roles.EXPORT, roles.DAILIES},
     Role.PRODUCER: {roles.VIEW, roles.COMMENT, roles.DECIDE, roles.APPROVE, roles.EXPORT,
-                    roles.DAILIES, roles.BUDGET, roles.INVITE},
+                    roles.DAILIES, roles.BUDGET, roles.INVITE, roles.WEBHOOKS},
     Role.EDITOR: {roles.VIEW, roles.COMMENT, roles.EXPORT},
     Role.VIEWER: {roles.VIEW, roles.COMMENT},
 }
