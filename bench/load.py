@@ -11,7 +11,7 @@ What it does, in order:
    one dailies session of the 40 takes of one shot;
 3. measures each target in this process first with Django's test client (queries per request,
    median wall and CPU time: the profile to read when a target is missed);
-4. starts gunicorn with 2 workers (`--threads`, default 4) on 127.0.0.1 with DEBUG=false,
+4. starts gunicorn with 2 workers (`--threads`, default 1) on 127.0.0.1 with DEBUG=false,
    checks that every target answers 200, and runs `wrk` with 10 connections for 10 s per target
    (a session cookie for the pages, a bearer token for the API);
 5. prints p50/p99 latency and requests/s per target against the targets, with the CPU time
@@ -399,7 +399,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn threads per worker (1: the sync worker)")
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--db-name", default="lotix_load")
     parser.add_argument("--keep", action="store_true", help="keep the load database")

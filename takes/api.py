@@ -426,7 +426,12 @@ class DecisionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     dailies_session = serializers.IntegerField(source="dailies_session_id", allow_null=True)
+    checklist = serializers.SerializerMethodField()
     at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_checklist(self, decision) -> list:
+        return getattr(decision, "checklist", None) or []
 
 
 def _decide_accepts(name: str) -> bool:

@@ -2,11 +2,13 @@
 
 Every operation of /api/schema/ is fuzzed twice:
 - as an authenticated owner (bearer token), with the real project's slug and real object ids
-  in the path, positive and negative data: never a 5xx, status codes and content types as
-  documented, every error in the one error format;
+  in the path, positive and negative data: never a 5xx; for positive data also status codes,
+  content types and response bodies as the schema documents them; every error in the one
+  error format;
 - anonymously, with generated data: always 401 in the error format, never a 5xx.
 
-Bounded: FUZZ_EXAMPLES cases per operation and mode (LOTIX_FUZZ_EXAMPLES to change it).
+Bounded: at most FUZZ_EXAMPLES cases per operation and mode, half that anonymously
+(LOTIX_FUZZ_EXAMPLES to change it; LOTIX_FUZZ_RANDOM=1 for a fresh random run).
 The run's operations × cases are printed and written to test-artifacts/api-fuzz.json.
 """
 
@@ -41,6 +43,7 @@ CHECKS = [
     schemathesis.checks.not_a_server_error,
     openapi_checks.status_code_conformance,
     openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
 ]
 
 

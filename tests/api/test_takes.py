@@ -120,8 +120,12 @@ def test_decisions_need_the_version_and_a_stale_one_gets_409_with_the_state_now(
     error = assert_error(as_user(producer).post(url, {"state": "maybe"}, format="json"), 400,
                          "validation_error")
     assert "expected_version" in error["fields"]
+    shot.review_standard = "No extra fingers"
+    shot.save(update_fields=["review_standard"])
     decided = as_user(producer).post(url, {"state": "selected", "reason": "Best eyes.",
-                                           "expected_version": 0}, format="json")
+                                           "expected_version": 0,
+                                           "checklist": [{"line": "No extra fingers",
+                                                          "checked": True}]}, format="json")
     assert decided.status_code == 201, decided.json()
     assert (decided.json()["review_state"], decided.json()["review_version"]) == ("selected", 1)
     error = assert_error(as_user(producer).post(url, {"state": "approved",
@@ -134,6 +138,7 @@ def test_decisions_need_the_version_and_a_stale_one_gets_409_with_the_state_now(
     assert [(d["from_state"], d["to_state"], d["actor"]) for d in history["results"]] == [
         ("unreviewed", "selected", "producer"), ("selected", "approved", "producer")]
     assert history["results"][0]["reason"] == "Best eyes."
+    assert {"line": "No extra fingers", "checked": True} in history["results"][0]["checklist"]
     assert TakeDecision.objects.filter(take=take).count() == 2
 
 

@@ -183,6 +183,7 @@ def test_a_follower_follows_the_presenter_within_a_second(live_server, chromium,
     page.get_by_role("button", name="Present").click()
     wait_until(page, "document.querySelector('[data-present]').getAttribute('aria-pressed')"
                      " === 'true'", timeout_s=5)
+    page.evaluate("document.activeElement.blur()")  # Space on the button would stop presenting
 
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     follower = context.new_page()
