@@ -2,7 +2,8 @@
 # The command differs per service (docker-compose.yml); the GPU worker has Dockerfile.gpu.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 LOTIX_VAR_DIR=/app/var
+    PIP_NO_CACHE_DIR=1 LOTIX_VAR_DIR=/app/var \
+    XDG_CACHE_HOME=/app/var/cache
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin lotix
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./

@@ -45,7 +45,8 @@ def docker_compose_available() -> str:
     probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True,
                            timeout=60)
     if probe.returncode != 0:
-        return f"the docker client has no compose plugin ({probe.stderr.strip()[:200]})"
+        first_line = (probe.stderr.strip().splitlines() or [""])[0]
+        return f"the docker client has no compose plugin ({first_line[:200]})"
     return ""
 
 

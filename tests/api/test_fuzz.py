@@ -197,7 +197,7 @@ def no_dns(monkeypatch):
 
 
 def test_schemathesis_finds_no_server_errors_and_auth_is_enforced(world, wsgi_app, no_dns,
-                                                                  request):
+                                                                  capsys):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 50
@@ -226,16 +226,14 @@ def test_schemathesis_finds_no_server_errors_and_auth_is_enforced(world, wsgi_ap
     summary["operation_count"] = len(operations)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "api-fuzz.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = (f"schemathesis: {len(operations)} operations × (≤{FUZZ_EXAMPLES} member-positive + "
             f"≤{FUZZ_EXAMPLES} member-negative + ≤{ANONYMOUS_EXAMPLES} anonymous) → {total} "
             f"cases, {server_errors} server errors, {len(summary['failures'])} failures")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(line)
-    print(line)
+    with capsys.disabled():  # shown in every run, -q included
+        print(f"\n{line}")
     assert server_errors == 0 and not summary["failures"], "\n\n".join(summary["failures"][:15])
-    # The fuzzing reached past the gate: real objects answered 2xx for the member.
-    ok = sum(n for rows in summary["operations"].values()
-             for code, n in rows["member-positive"]["statuses"].items() if code < 300)
-    assert ok >= len(operations)
+    # The fuzzing reached past the gate: most operations answered the member with a success
+    # on the real objects at least once (the rest refused every generated body, as 4xx).
+    reached = sum(1 for rows in summary["operations"].values()
+                  if any(code < 300 for code in rows["member-positive"]["statuses"]))
+    assert reached >= 0.6 * len(operations), f"{reached} of {len(operations)} reached"

@@ -154,10 +154,18 @@ def decide_at_once(door: Door, requests: list[tuple[str, int]]) -> list[tuple[st
         futures = [pool.submit(door.send, state=state, version=version, barrier=barrier)
                    for state, version in requests]
         responses = [future.result(timeout=120) for future in futures]
-    for response in responses:
+    for (_, version), response in zip(requests, responses, strict=True):
         assert response.status_code in (ACCEPTED[door.kind], 409), (
             response.status_code, response.text[:500]
         )
+        if response.status_code == 409 and door.kind == "api":
+            # A stale decision is told where the take stands now, so the client can show it.
+            error = response.json()["error"]
+            assert "decided meanwhile" in error["message"]
+            assert error["current"]["review_version"] != version
+            assert error["current"]["review_state"] in ("unreviewed", *STATES)
+        elif response.status_code == 409:
+            assert "decided meanwhile" in response.text
     return [(state, version, response.status_code)
             for (state, version), response in zip(requests, responses, strict=True)]
 

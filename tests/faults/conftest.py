@@ -138,6 +138,9 @@ class PgProxy:
                     continue
                 except OSError:
                     return
+                if not self.listening.is_set():  # paused while this one was arriving
+                    client.close()
+                    return
                 try:
                     upstream = socket.create_connection(self.upstream, timeout=5)
                 except OSError:
@@ -171,15 +174,16 @@ class PgProxy:
     def pause(self) -> None:
         """Stop listening (new connections are refused) and cut every open connection."""
         self.listening.clear()
+        # The accept thread closes the listener within its 0.1 s timeout; once it has, a
+        # connection attempt is refused.
+        self.acceptor.join(timeout=5)
         with self.lock:
             open_now = list(self.sockets)
         for sock in open_now:
             self._drop(sock)
 
     def resume(self) -> None:
-        # The accept thread notices the cleared flag within its 0.1 s timeout and closes the
-        # old listener; SO_REUSEADDR lets the new one bind the same port right away.
-        self.acceptor.join(timeout=5)
+        # SO_REUSEADDR lets the new listener bind the same port right away.
         self._listen()
 
     def close(self) -> None:

@@ -4,12 +4,14 @@ message, and neither a row nor an object is left half made."""
 import socket
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assets.models import Asset, AssetFile
-from takes.models import TakeStatus
-from takes.services import take_request
+from takes.models import Take, TakeStatus
+from takes.services import take_request, takes_claim
 from tests import factories
 from tests.faults.conftest import make_shot, media_objects
 from tests.faults.storages import FillingDiskStorage
@@ -45,6 +47,35 @@ def test_it_fails_a_take_and_keeps_nothing_when_storage_breaks_while_finalizing(
     assert media_objects(media_storage, take) == []
     assert not take.video and not take.poster and not take.filmstrip and not take.last_frame
     assert take.lease_owner == "" and take.finished_at is not None
+
+
+@pytest.mark.worker
+def test_it_leaves_the_new_owners_media_alone_when_a_worker_finishes_after_losing_its_lease(
+    project, owner, media_storage
+):
+    from generation.spec import RoleImages, TakeSpec
+    from worker.runner import _finalize
+
+    shot = make_shot(owner, project)
+    [take] = take_request(shot=shot, user=owner, profile_id="previz", seed=3)
+    [take] = takes_claim([take.pk], worker="old-worker")
+    # The old worker was cut off past its lease: the sweeper requeued the take, a new worker
+    # claimed it and has stored its video under the take's key.
+    Take.objects.filter(pk=take.pk).update(lease_owner="new-worker")
+    key = f"projects/{project.uuid}/takes/{take.uuid}/video.mp4"
+    default_storage.save(key, ContentFile(b"the new worker's video"))
+    spec = TakeSpec.from_dict(take.request["spec"])
+    frames = factories.numbered_frames(count=spec.num_frames, width=spec.width,
+                                       height=spec.height)
+
+    _finalize(take, frames, spec=spec, images=RoleImages(), worker="old-worker",
+              gpu_seconds=1.0)
+
+    assert media_objects(media_storage, take) == ["video.mp4"]
+    with default_storage.open(key) as handle:
+        assert handle.read() == b"the new worker's video"
+    take.refresh_from_db()
+    assert (take.status, take.lease_owner) == (TakeStatus.RUNNING, "new-worker")
 
 
 def unreachable_s3(port: int) -> dict:

@@ -100,6 +100,7 @@ def test_it_finishes_or_hands_back_a_take_when_its_worker_is_stopped(
     else:
         pytest.fail(f"A stopped worker left take {take.label} {take.status}: {take.error}")
     assert outcome in {"finished", "handed back"}
+    print(f"SIGTERM outcome: the worker {outcome} take {take.label}")
     assert take.lease_owner == ""
     assert_one_set_of_media(fault_media, take)
 
@@ -142,8 +143,8 @@ def test_it_recovers_when_postgresql_drops_out_during_a_heartbeat(
     settings.LOTIX_TAKE_LEASE_S = 6  # heartbeat every 2 s; a 3 s outage misses at least one
     user, project = owner_and_project
     worker = start_worker(db_port=pg_proxy.port)
-    # 20 s of animatic (480 frames): still rendering and encoding well after the outage.
-    [take] = request_takes(make_shot(user, project, duration_s=20), user)
+    # 30 s of animatic (720 frames): still rendering and encoding well after the outage.
+    [take] = request_takes(make_shot(user, project, duration_s=30), user)
     wait_until(lambda: running_with_progress(take), timeout=90,
                what="the take to run with progress", log=worker.log)
 
@@ -174,6 +175,19 @@ def test_it_recovers_when_postgresql_drops_out_during_a_heartbeat(
     assert "Heartbeat of takes" in log and "restored" in log, log[-4000:]
     assert worker.alive()
 
+    # PostgreSQL is down when the next take's message arrives: the claim waits for it.
+    shot = make_shot(user, project, code="SH020")
+    pg_proxy.pause()
+    [again] = request_takes(shot, user)
+    wait_until(lambda: worker.log().count("Task worker.generate_takes") >= 2, timeout=30,
+               what="the worker to receive the next take", log=worker.log)
+    outage_ends = time.monotonic() + 1.5
+    wait_until(outage_over, timeout=10, what="a 1.5 s outage under the claim")
+    pg_proxy.resume()
+    again = wait_until(lambda: finished(again), timeout=60,
+                       what="the take claimed once the database was back", log=worker.log)
+    assert (again.status, again.attempts) == (TakeStatus.SUCCEEDED, 1), again.error
+
 
 def test_it_runs_a_take_once_when_two_workers_get_its_message(
     start_worker, owner_and_project, fault_redis, fault_broker, fault_media
@@ -194,6 +208,9 @@ def test_it_runs_a_take_once_when_two_workers_get_its_message(
         return (fault_redis.queue_length(PROFILE_QUEUE) == 0 and fault_redis.unacked() == 0)
 
     wait_until(both_messages_consumed, timeout=60, what="both messages to be acknowledged")
+    # Each worker took one copy (a busy solo worker fetches no second message).
+    for worker in workers:
+        assert "Task worker.generate_takes" in worker.log(), worker.log()[-3000:]
     take = fresh(take)
     assert take.status == TakeStatus.SUCCEEDED, take.error
     assert take.attempts == 1
