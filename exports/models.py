@@ -40,6 +40,9 @@ class Export(models.Model):
         default=0, help_text="Shots in scope without an approved take when the export ran."
     )
     bytes = models.PositiveBigIntegerField(default=0)
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="What the export left out and why (no EDL at 12 fps)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

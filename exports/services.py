@@ -30,6 +30,7 @@ from exports.timeline import (
     ClipInfo,
     reel_name,
     safe_part,
+    timecode_rate_supported,
     timeline_build,
     timeline_edl,
     timeline_fcp_xml,
@@ -148,7 +149,7 @@ def export_build(export_id: int) -> str:
         Export.objects.filter(pk=export.pk).update(
             status=ExportStatus.SUCCEEDED, progress=1.0, file=stored, bytes=size,
             take_count=counts["takes"], missing_count=counts["missing"],
-            finished_at=timezone.now(),
+            warnings=counts.get("skipped", []), finished_at=timezone.now(),
         )
         activity_record(project=export.project, actor=export.created_by,
                         verb="exported approved takes", target=export,
@@ -338,12 +339,21 @@ def _export_write(export: Export, folder: Path) -> tuple[Path, dict]:
             fps=fps, clips=clips,
         )
         archive.writestr("timeline.otio", timeline_otio(timeline))
-        archive.writestr("timeline.edl", timeline_edl(timeline, fps=fps))
-        archive.writestr("timeline.xml", timeline_fcp_xml(timeline))
+        skipped = []
+        if timecode_rate_supported(fps):
+            archive.writestr("timeline.edl", timeline_edl(timeline, fps=fps))
+            archive.writestr("timeline.xml", timeline_fcp_xml(timeline))
+        else:
+            skipped.append(f"No EDL or FCP XML: SMPTE timecode has no {fps} fps, so CMX 3600 "
+                           "and FCP 7 cannot carry this cut; import timeline.otio instead")
+            archive.writestr("README.txt", f"{skipped[-1]}.\n")
         manifest = io.StringIO()
         writer = csv.DictWriter(manifest, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({key: _cell(value) for key, value in row.items()})
         archive.writestr("manifest.csv", manifest.getvalue())
-    return path, {"takes": len(takes), "missing": max(missing, 0)}
+    counts = {"takes": len(takes), "missing": max(missing, 0)}
+    if skipped:
+        counts["skipped"] = skipped
+    return path, counts

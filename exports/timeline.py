@@ -76,6 +76,16 @@ def timeline_otio(timeline: otio.schema.Timeline) -> str:
     return otio.adapters.write_to_string(timeline, "otio_json")
 
 
+def timecode_rate_supported(fps: int) -> bool:
+    """CMX 3600 and FCP 7 XML count SMPTE timecode, which exists only at the broadcast and film
+    rates (24, 25, 30, 48, 50, 60 …); a 12 or 15 fps timeline has no EDL or XML form."""
+    try:
+        otio.opentime.to_timecode(otio.opentime.RationalTime(1, fps), fps)
+    except ValueError:
+        return False
+    return True
+
+
 def timeline_edl(timeline: otio.schema.Timeline, *, fps: int) -> str:
     """CMX 3600 through the OTIO adapter, at the project's fps."""
     return otio.adapters.write_to_string(timeline, "cmx_3600", rate=fps)

@@ -105,7 +105,9 @@ def test_it_deletes_the_original_when_the_thumbnail_cannot_be_stored(
         return real_save(self, name, content, max_length)
 
     monkeypatch.setattr(FileSystemStorage, "save", failing_save)
-    with pytest.raises(OSError):
+    from assets.services import MediaStorageUnavailable
+
+    with pytest.raises(MediaStorageUnavailable, match="nothing was saved"):
         asset_file_ingest_image(asset=asset, actor=owner, data=factories.image_bytes())
     assert not AssetFile.objects.exists()
     assert not [p for p in media_storage.rglob("*") if p.is_file()]

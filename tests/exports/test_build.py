@@ -132,6 +132,24 @@ def test_it_writes_an_edl_and_fcp_xml_that_load_back_with_the_same_clips(cut):
     assert reels == [t.uuid.hex[:8].upper() for t in cut["takes"]]
 
 
+def test_it_leaves_out_the_edl_with_the_reason_when_the_project_rate_has_no_timecode(cut):
+    project = cut["project"]
+    project.default_fps = 12
+    project.save(update_fields=["default_fps"])
+    export = build(cut["producer"])
+    archive = open_zip(export)
+    names = archive.namelist()
+    assert "timeline.edl" not in names and "timeline.xml" not in names
+    assert "timeline.otio" in names and "manifest.csv" in names
+    assert "no 12 fps" in archive.read("README.txt").decode()
+    assert export.warnings == ["No EDL or FCP XML: SMPTE timecode has no 12 fps, so CMX 3600 and "
+                               "FCP 7 cannot carry this cut; import timeline.otio instead"]
+    otio_clips = timeline.clips_summary(
+        otio.adapters.read_from_string(archive.read("timeline.otio").decode(), "otio_json"),
+        fps=12)
+    assert [name for name, _ in otio_clips] == NAMES
+
+
 def test_it_exports_one_scene_and_counts_its_shots_without_an_approved_take(cut):
     scene = cut["scenes"]["SC020"]
     factories.shot(scene=scene, code="SH030", order=2)  # planned, nothing approved yet
