@@ -1,9 +1,10 @@
 """The fault tests' own services: a throwaway Redis, Celery workers, a pausable PostgreSQL proxy.
 
-Nothing here touches the machine's own Redis or PostgreSQL server processes: the Redis is a
-second `redis-server` on a free port, the workers are our subprocesses (each in its own process
-group, so a `kill -9` of the group takes the whole worker), and the database outage is a proxy
-in front of PostgreSQL that we can pause. Every process is killed in a finalizer.
+Nothing here disturbs the machine's own Redis or PostgreSQL, which other tests use: the Redis
+is a second `redis-server` on a free port, the workers are our subprocesses (each in its own
+process group, so a `kill -9` of the group takes the whole worker) on the test database, and a
+database outage is a proxy in front of PostgreSQL that we pause. Every process is killed in a
+finalizer, before the test database is flushed or dropped.
 """
 
 import contextlib
