@@ -362,11 +362,49 @@ def takes_sweep() -> dict:
     stale = Take.objects.filter(status=TakeStatus.QUEUED, cancel_requested=False).filter(
         Q(published_at__isnull=True) | Q(published_at__lt=now - republish_after())
     )
+    stale = [(take_id, profiles.profile_get(profile_id).queue)
+             for take_id, profile_id in stale.values_list("pk", "profile_id")]
+    # A take waiting behind others still has its message in the queue: publishing it again
+    # every sweep would pile up duplicates for every long wait. Only missing messages are lost.
+    waiting = _takes_waiting_in_broker({queue for _, queue in stale}) if stale else set()
     republished = 0
-    for take_id, profile_id in stale.values_list("pk", "profile_id"):
-        queue = profiles.profile_get(profile_id).queue
+    for take_id, queue in stale:
+        if waiting is not None and take_id in waiting:
+            continue
         republished += takes_publish([take_id], queue=queue)
     return {"failed": failed, "requeued": requeued, "republished": republished}
+
+
+def _takes_waiting_in_broker(queues: set[str]) -> set[int] | None:
+    """Ids of the takes whose generate message waits in these Redis queues, or None when the
+    broker cannot be read this way (another transport, Redis not answering): then every stale
+    take is published again, as a duplicate costs only a no-op claim."""
+    import base64
+    import json
+
+    from lotix.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            if connection.transport_cls not in ("redis", "rediss"):
+                return None
+            client = connection.default_channel.client
+            waiting: set[int] = set()
+            for queue in queues:
+                for raw in client.lrange(queue, 0, -1):
+                    message = json.loads(raw)
+                    if message.get("headers", {}).get("task") != GENERATE_TASK:
+                        continue
+                    body = message.get("body", "")
+                    if message.get("properties", {}).get("body_encoding") == "base64":
+                        body = base64.b64decode(body)
+                    args = json.loads(body)[0]
+                    waiting.update(int(take_id) for take_id in args[0])
+            return waiting
+    except Exception:
+        log.warning("Could not read the queues %s; publishing stale takes again", queues,
+                    exc_info=True)
+        return None
 
 
 def _shot_status_refresh(shot_id: int) -> None:

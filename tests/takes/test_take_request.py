@@ -212,3 +212,33 @@ def test_a_redelivered_message_after_three_lost_workers_fails_the_take(shot, own
     assert services.takes_claim([take.pk], worker="w") == []
     take.refresh_from_db()
     assert take.status == TakeStatus.FAILED
+
+
+def test_the_sweeper_leaves_a_take_whose_message_still_waits_in_its_queue(
+        shot, owner, published, monkeypatch):
+    waiting, lost = services.take_request(shot=shot, user=owner, profile_id="previz",
+                                          variations=2)
+    long_ago = timezone.now() - timedelta(minutes=10)
+    Take.objects.filter(pk__in=[waiting.pk, lost.pk]).update(published_at=long_ago)
+    monkeypatch.setattr(services, "_takes_waiting_in_broker", lambda queues: {waiting.pk})
+    published.reset_mock()
+    assert services.takes_sweep()["republished"] == 1
+    assert [call.args[0] for call in published.call_args_list] == [[lost.pk]]
+
+
+def test_it_reads_which_takes_wait_in_a_redis_queue(settings):
+    import uuid
+
+    from lotix.celery import app
+    from tests.conftest import require_component
+
+    require_component(bool(settings.REDIS_URL), "Redis (REDIS_URL)")
+    queue = f"test-sweep-{uuid.uuid4().hex}"
+    app.send_task(services.GENERATE_TASK, args=[[101, 102]], queue=queue)
+    app.send_task(services.GENERATE_TASK, args=[[103]], queue=queue)
+    try:
+        assert services._takes_waiting_in_broker({queue}) == {101, 102, 103}
+        assert services._takes_waiting_in_broker({f"{queue}-empty"}) == set()
+    finally:
+        with app.connection_for_write() as connection:
+            connection.default_channel.client.delete(queue)
