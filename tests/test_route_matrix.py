@@ -203,6 +203,7 @@ MATRIX: dict[str, Route] = {
         {"POST": Rule(roles.DAILIES, lambda w: {"title": "Matrix", "mode": "chosen",
                                                 "takes": [w["done_take"].uuid]})}, project),
     "dailies:dailies-room": Route({"GET": Rule(roles.VIEW)}, on_dailies),
+    "dailies:dailies-chooser": Route({"GET": Rule(roles.DAILIES)}, on_dailies),
     "dailies:dailies-entry-add": Route(
         {"POST": Rule(roles.DAILIES, lambda w: {"take": w["done_take"].uuid})}, on_dailies),
     "dailies:dailies-entry-remove": Route(

@@ -148,3 +148,61 @@ def test_usage_reports_gpu_seconds_against_the_budget(project, shot, viewer, as_
     Take.objects.filter(pk=factories.take(shot=shot).pk).update(gpu_seconds=30)
     body = as_user(viewer).get(f"/api/v1/projects/{project.slug}/usage/").json()
     assert body == {"spent": 30.0, "reserved": 0.0, "budget": 100, "left": 70.0}
+
+
+def test_the_take_list_rows_equal_the_take_serializer_field_for_field(project, shot, owner,
+                                                                       as_user):
+    """The list serializes plain rows (a hot path); each row must be exactly what
+    TakeSerializer gives for the same take, odd requests and missing media included."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from takes.api import TakeSerializer
+
+    done = factories.take(shot=shot, fps=12)
+    keys = f"projects/{project.uuid}/takes/{done.uuid}"
+    done.video, done.poster = f"{keys}/video.mp4", f"{keys}/poster.jpg"
+    done.started_at = timezone.now() - timedelta(seconds=90, microseconds=1234)
+    done.gpu_seconds, done.review_version = 12.5, 3
+    done.save()
+    factories.take(shot=shot, status="queued")
+    failed = factories.take(shot=shot, status="failed")
+    failed.request, failed.error = ["not", "a", "mapping"], "GPU out of memory."
+    failed.save()
+    odd = factories.take(shot=shot, review_state="approved")
+    odd.request = {"spec": "not a mapping"}
+    odd.save()
+    other = factories.take(shot=factories.shot(scene=factories.scene(
+        project=project, code="SC020", order=2), code="SH010"), review_state="maybe")
+    url = f"/api/v1/projects/{project.slug}/takes/"
+    body = as_user(owner).get(url, {"limit": 3, "offset": 1}).json()
+    assert body["count"] == 5 and len(body["results"]) == 3
+    assert body["next"] and body["previous"]
+    takes = list(Take.objects.filter(shot__scene__project=project)
+                 .select_related("shot__scene__project")
+                 .order_by("shot__scene__order", "shot__order", "number")[1:4])
+    assert [t.pk for t in takes] == [Take.objects.get(uuid=r["uuid"]).pk
+                                     for r in body["results"]]
+    request = Request(APIRequestFactory().get(url))
+
+    def serialized(rows):
+        return json.loads(JSONRenderer().render(TakeSerializer(
+            rows, many=True, context={"request": request, "slug": project.slug}).data))
+
+    assert body["results"] == serialized(takes)
+    assert {r["uuid"] for r in body["results"]} == {str(failed.uuid), str(odd.uuid),
+                                                   str(Take.objects.get(status="queued").uuid)}
+    everything = as_user(owner).get(url).json()["results"]
+    assert everything == serialized(
+        Take.objects.filter(shot__scene__project=project).select_related("shot__scene")
+        .order_by("shot__scene__order", "shot__order", "number"))
+    assert everything[0]["uuid"] == str(done.uuid) and everything[0]["media"]["video"]
+    assert everything[0]["media"]["filmstrip"] is None and everything[0]["duration_s"]
+    assert everything[-1]["uuid"] == str(other.uuid)
+    past_the_end = as_user(owner).get(url, {"offset": 9}).json()
+    assert past_the_end["count"] == 5 and past_the_end["results"] == []

@@ -291,3 +291,25 @@ def test_an_expired_link_gets_404(live_server, page, dailies):
     assert response.status == 404
     media = page.goto(f"{live_server.url}/d/{token}/takes/{d['first'].uuid}/video.mp4")
     assert media.status == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_add_or_remove_panel_loads_its_takes_when_opened(live_server, page, screenshot,
+                                                             dailies):
+    d = dailies
+    extra = factories.take(shot=d["shot"])  # finished, not in the session
+    log_in(page, live_server, "pia")
+    open_room(page, live_server, d)
+    options = "document.querySelectorAll('#dailies-add-take option').length"
+    assert page.evaluate(options) == 0  # not in the room until the panel opens
+    page.locator(".dailies-manage summary").click()
+    wait_until(page, f"{options} === 1", timeout_s=10)
+    assert page.evaluate("document.querySelector('#dailies-add-take option').value") == str(
+        extra.uuid)
+    assert page.locator(".dailies-remove button").count() == 2
+    screenshot("dailies-chooser")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.wait_for_load_state()
+    wait_until(page, "document.querySelectorAll('#dailies-entries [data-entry]').length === 3",
+               timeout_s=10)
+    assert d["session"].entries.count() == 3

@@ -89,7 +89,12 @@ def test_it_adds_and_removes_entries_through_the_room(producer, board):
                                       take_uuids=[board["roof_v1"].uuid])
     client = client_for(producer)
     slug = session.project.slug
-    page = client.get(room_url(session)).content.decode()
+    # The room carries only the panel; its menu is loaded when the panel opens (a project may
+    # hold thousands of finished takes).
+    chooser = reverse("dailies:dailies-chooser", args=[slug, session.pk])
+    room = client.get(room_url(session)).content.decode()
+    assert f'hx-get="{chooser}"' in room and "<option" not in room
+    page = client.get(chooser).content.decode()
     # The add menu offers the finished takes not yet in the session, and nothing unfinished.
     assert page.count('<option value="') == 3
     menu = page.split('id="dailies-add-take"')[1].split("</select>")[0]
@@ -151,3 +156,39 @@ def test_a_guest_room_hides_internal_review_states(producer, board):
     page = Client().get(reverse("dailies:guest-room", args=[token])).content.decode()
     assert page.count("data-entry=") == 4
     assert "data-entry-state" not in page and "Unreviewed" not in page
+
+
+def test_the_chooser_offers_takes_not_in_the_session_in_constant_queries_and_only_while_open(
+        producer, viewer, project):
+    m = member(producer)
+    scene = factories.scene(project=project)
+    shots = [factories.shot(scene=scene, code=f"SH{n:03d}0", order=n) for n in range(5)]
+    takes = [factories.take(shot=shots[n % 5]) for n in range(60)]
+    factories.take(shot=shots[0], status="failed")
+    session = services.dailies_create(membership=m, title="Picks",
+                                      take_uuids=[t.uuid for t in takes[:2]])
+    url = reverse("dailies:dailies-chooser", args=[project.slug, session.pk])
+    client = client_for(producer)
+    client.get(url)  # warm: session, content types
+
+    def chooser():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    page, small = chooser()
+    assert page.count('<option value="') == 58 and page.count("<optgroup") == 5
+    menu = page.split('id="dailies-add-take"')[1].split("</select>")[0]
+    # takes[0] is v001 of SH0000 and already in the session; takes[5] is its v002.
+    assert f'label="{scene.code} / SH0000"' in menu and "SH0000 v001" not in menu
+    assert f'<option value="{takes[5].uuid}">SH0000 v002</option>' in menu
+    assert page.count('class="inline-form"') == 2  # one remove button per entry
+    for take in takes[2:40]:
+        services.dailies_entry_add(membership=m, session=session, take_uuid=str(take.uuid))
+    page, large = chooser()
+    assert page.count('<option value="') == 20 and large == small
+    assert client_for(viewer).get(url).status_code == 403
+    services.dailies_close(membership=m, session=session)
+    closed = client.get(url)
+    assert closed.status_code == 409 and "is closed" in closed.content.decode()

@@ -5,7 +5,7 @@ import pytest
 from hooks.models import Webhook, WebhookDelivery
 from hooks.services import webhook_deliver
 from tests import factories
-from tests.browser.conftest import chromium, page, screenshot  # noqa: F401
+from tests.hooks.conftest import private_allowed, receiver  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
