@@ -10,7 +10,7 @@ from django.utils import timezone
 from dailies.models import DailiesEntry, DailiesSession, ShareLink
 from dailies.services import token_hash
 from projects.models import Membership
-from takes.models import Note, Take, TakeDecision, TakeStatus
+from takes.models import Note, ReviewState, Take, TakeDecision, TakeStatus
 from takes.notes import take_fps, timecode
 
 
@@ -43,6 +43,22 @@ def dailies_entries(session: DailiesSession) -> list[DailiesEntry]:
     )
 
 
+def dailies_entry_rows(session: DailiesSession) -> list[dict]:
+    """The session's entries in playing order as plain rows for the room's list (position,
+    take id and uuid, scene and shot codes, label, review state and its label, whether there is
+    a poster): one query, no model instances."""
+    states = dict(ReviewState.choices)
+    rows = (DailiesEntry.objects.filter(session=session).order_by("position")
+            .values_list("position", "take_id", "take__uuid", "take__number",
+                         "take__shot__code", "take__shot__scene__code", "take__review_state",
+                         "take__poster"))
+    return [{"position": position, "take_id": take_id, "take_uuid": str(uuid),
+             "label": f"v{number:03d}",  # Take.label
+             "shot_code": shot_code, "scene_code": scene_code, "review_state": state,
+             "review_state_label": states.get(state, state), "has_poster": bool(poster)}
+            for position, take_id, uuid, number, shot_code, scene_code, state, poster in rows]
+
+
 def dailies_entry_take(session: DailiesSession, take_uuid) -> Take:
     """A take that is on this session's list; 404 for any other take, even of the project."""
     try:
@@ -64,6 +80,26 @@ def finished_takes_by_shot(membership: Membership) -> list[dict]:
         if not groups or groups[-1]["shot"].pk != take.shot_id:
             groups.append({"shot": take.shot, "takes": []})
         groups[-1]["takes"].append(take)
+    return groups
+
+
+def addable_takes_by_shot(membership: Membership, session: DailiesSession) -> list[dict]:
+    """The project's finished takes not yet in the session, grouped by shot in board order,
+    as plain rows for the room's "add a take" menu: one query, no model instances (a project
+    may hold thousands of takes)."""
+    rows = (Take.objects.filter(shot__scene__project=membership.project,
+                                status=TakeStatus.SUCCEEDED)
+            .exclude(pk__in=DailiesEntry.objects.filter(session=session).values("take_id"))
+            .order_by("shot__scene__order", "shot__scene__code", "shot__order", "shot__code",
+                      "number")
+            .values_list("uuid", "number", "shot_id", "shot__code", "shot__scene__code"))
+    groups: list[dict] = []
+    for uuid, number, shot_id, shot_code, scene_code in rows:
+        if not groups or groups[-1]["shot_id"] != shot_id:
+            groups.append({"shot_id": shot_id, "label": f"{scene_code} / {shot_code}",
+                           "takes": []})
+        # Take.label's format, without building a Take per row.
+        groups[-1]["takes"].append((str(uuid), f"{shot_code} v{number:03d}"))
     return groups
 
 

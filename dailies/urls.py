@@ -9,6 +9,7 @@ urlpatterns = [
     path("p/<slug:slug>/dailies/", views.dailies_list, name="dailies-list"),
     path("p/<slug:slug>/dailies/new", views.dailies_create, name="dailies-create"),
     path(ROOM, views.dailies_room, name="dailies-room"),
+    path(ROOM + "chooser", views.dailies_chooser, name="dailies-chooser"),
     path(ROOM + "entries/add", views.dailies_entry_add, name="dailies-entry-add"),
     path(ROOM + "entries/<uuid:take_uuid>/remove", views.dailies_entry_remove,
          name="dailies-entry-remove"),

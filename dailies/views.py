@@ -44,12 +44,25 @@ def _position(request, entries) -> int:
     return min(max(wanted, 1), len(entries)) if entries else 0
 
 
-def _decorate_entries(entries, *, review_url, poster_url, room_url):
-    # URLs are built here, with no query: the room's list costs one query for any length.
+UUID_SLOT = "00000000-0000-0000-0000-000000000000"
+
+
+def _take_url(name: str, *args) -> tuple[str, str]:
+    """(head, tail) of URL `name` whose last argument is a take's uuid, reversed once per
+    page: a take's URL is then head + uuid + tail, with no reverse() per row."""
+    head, tail = reverse(name, args=[*args, UUID_SLOT]).split(UUID_SLOT)
+    return head, tail
+
+
+def _decorate_entries(entries, *, review_url, poster_url, room):
+    """Adds each entry's URLs (review fragment, poster, its place in the room) to the plain
+    rows of selectors.dailies_entry_rows: the room's list costs one query for any length."""
+    (review_head, review_tail), (poster_head, poster_tail) = review_url, poster_url
     for entry in entries:
-        entry.review_url = review_url(entry)
-        entry.poster_url = poster_url(entry) if entry.take.poster else ""
-        entry.room_url = room_url(entry)
+        uuid = entry["take_uuid"]
+        entry["review_url"] = f"{review_head}{uuid}{review_tail}"
+        entry["poster_url"] = f"{poster_head}{uuid}{poster_tail}" if entry["has_poster"] else ""
+        entry["room_url"] = f"{room}?entry={entry['position']}"
     return entries
 
 
@@ -106,12 +119,11 @@ def dailies_room(request, slug, session_id):
     membership = require(membership_for(request.user, slug), VIEW)
     session = selectors.dailies_get(membership, session_id)
     room = reverse("dailies:dailies-room", args=[slug, session.pk])
+    review_head, review_tail = _take_url("takes:take-review", slug)
     entries = _decorate_entries(
-        selectors.dailies_entries(session),
-        review_url=lambda e: (reverse("takes:take-review", args=[slug, e.take.uuid])
-                              + f"?session={session.pk}"),
-        poster_url=lambda e: reverse("takes:take-poster", args=[slug, e.take.uuid]),
-        room_url=lambda e: f"{room}?entry={e.position}",
+        selectors.dailies_entry_rows(session),
+        review_url=(review_head, f"{review_tail}?session={session.pk}"),
+        poster_url=_take_url("takes:take-poster", slug), room=room,
     )
     position = _position(request, entries)
     context = {"project": membership.project, "membership": membership, "session": session,
@@ -120,23 +132,33 @@ def dailies_room(request, slug, session_id):
         return render(request, "dailies/_entries.html", context)
     current = entries[position - 1] if entries else None
     can_manage = membership.can(DAILIES)
-    addable = []
-    if can_manage and session.is_open:
-        listed = {e.take_id for e in entries}
-        for group in selectors.finished_takes_by_shot(membership):
-            takes = [t for t in group["takes"] if t.pk not in listed]
-            if takes:
-                addable.append({"shot": group["shot"], "takes": takes})
     return render(request, "dailies/room.html", {
-        **context, "current": current, "addable": addable,
-        "review_html": _member_review(request, membership, session, current.take)
-        if current else "",
+        **context, "current": current,
+        "review_html": _member_review(
+            request, membership, session,
+            selectors.dailies_entry_take(session, current["take_uuid"])) if current else "",
         "can_manage": can_manage, "shortcuts": SHORTCUTS,
         "room_data": {
             "session": session.pk, "me": request.user.pk, "can_present": membership.can(DAILIES),
             "presence_url": reverse("dailies:dailies-presence", args=[slug, session.pk]),
             "entries_url": f"{room}?part=entries",
         },
+    })
+
+
+@require_GET
+@login_required
+def dailies_chooser(request, slug, session_id):
+    """The room's "add or remove takes" panel, loaded when the panel is opened: every finished
+    take of the project may be offered, so the room itself does not carry the list."""
+    membership = require(membership_for(request.user, slug), DAILIES)
+    session = selectors.dailies_get(membership, session_id)
+    if not session.is_open:
+        raise services.DailiesClosed(f"“{session.title}” is closed; its takes stay as they are.")
+    entries = selectors.dailies_entries(session)
+    return render(request, "dailies/_chooser.html", {
+        "project": membership.project, "session": session, "entries": entries,
+        "addable": selectors.addable_takes_by_shot(membership, session),
     })
 
 
@@ -433,17 +455,18 @@ def guest_room(request, token):
     session = link.session
     room = reverse("dailies:guest-room", args=[token])
     entries = _decorate_entries(
-        selectors.dailies_entries(session),
-        review_url=lambda e: reverse("dailies:guest-review", args=[token, e.take.uuid]),
-        poster_url=lambda e: reverse("dailies:guest-poster", args=[token, e.take.uuid]),
-        room_url=lambda e: f"{room}?entry={e.position}",
+        selectors.dailies_entry_rows(session),
+        review_url=_take_url("dailies:guest-review", token),
+        poster_url=_take_url("dailies:guest-poster", token), room=room,
     )
     position = _position(request, entries)
     current = entries[position - 1] if entries else None
     response = render(request, "dailies/room.html", {
         "project": session.project, "session": session, "entries": entries,
         "position": position, "current": current, "guest": link,
-        "review_html": _guest_review(request, token, link, current.take) if current else "",
+        "review_html": _guest_review(
+            request, token, link, selectors.dailies_entry_take(session, current["take_uuid"]))
+        if current else "",
         "shortcuts": [s for s in SHORTCUTS if s[0] not in ("1", "2", "3", "4")
                       and (link.can_comment or s[0] != "N")],
         "room_data": {"session": session.pk, "me": None, "can_present": False,

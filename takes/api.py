@@ -9,7 +9,9 @@ locally, a short-lived signed URL on S3), so a token can download them.
 
 import inspect
 
+from django.db.models.fields.json import KeyTransform
 from django.urls import path, reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,7 +27,15 @@ from rest_framework.views import APIView
 
 from assets.selectors import asset_file_get
 from assets.views import storage_response
-from lotix.pagination import PAGE_PARAMETERS, errors, no_content, page_of, paginated
+from lotix.pagination import (
+    PAGE_PARAMETERS,
+    KeyPage,
+    errors,
+    in_key_order,
+    no_content,
+    page_of,
+    paginated,
+)
 from projects.roles import COMMENT, DECIDE, GENERATE, PLAN, VIEW
 from projects.selectors import membership_for, require
 from shots.models import ReferenceJob, ReferenceRole, ShotReference
@@ -247,6 +257,76 @@ class TakeDetailSerializer(TakeSerializer):
         return qc_flags(take.qc or {})
 
 
+# The take list serializes plain rows, not model instances through TakeSerializer: a page of
+# 200 takes would otherwise build 800 model instances and reverse 1,000 URLs. The output is
+# TakeSerializer's, field for field (TakeSerializer stays the schema and the detail's base;
+# tests/api/test_takes.py compares the two).
+TAKE_ROW_FIELDS = ("uuid", "shot__scene_id", "shot__scene__code", "shot_id", "shot__code",
+                   "number", "profile_id", "status", "progress", "review_state",
+                   "review_version", "error", "gpu_seconds", "queued_at", "started_at",
+                   "finished_at", "video", "poster", "filmstrip", "last_frame")
+_URL_SENTINEL = "00000000-0000-0000-0000-000000000000"
+
+
+def _take_url_parts(request, slug: str) -> list[tuple[str, str, str | None]]:
+    """(head, tail, media field) of each take URL, reversed once per request: a take's URL is
+    head + uuid + tail. The detail URL comes first (media field None)."""
+    parts = []
+    for name, field in (("detail", None), *((name, field) for field, name, _, _ in MEDIA)):
+        url = request.build_absolute_uri(reverse(
+            f"api-take-{name}", kwargs={"slug": slug, "take_uuid": _URL_SENTINEL}))
+        head, tail = url.split(_URL_SENTINEL)
+        parts.append((head, tail, field))
+    return parts
+
+
+def _optional(convert, value):
+    return None if value is None else convert(value)
+
+
+def take_list_rows(request, slug: str, rows) -> list[dict]:
+    """TakeSerializer's representation of `.values(*TAKE_ROW_FIELDS, spec=…)` rows (`spec`:
+    the request's `spec` key, read by the database, not the whole request)."""
+    (detail_head, detail_tail, _), *media = _take_url_parts(request, slug)
+    # DRF's own DateTimeField, with the current time zone looked up once, not per value.
+    datetime = serializers.DateTimeField(
+        default_timezone=timezone.get_current_timezone()).to_representation
+    out = []
+    for row in rows:
+        uuid = str(row["uuid"])
+        spec = row["spec"] if isinstance(row["spec"], dict) else {}
+        frames, fps = spec.get("num_frames"), spec.get("fps")
+        out.append({
+            "uuid": uuid,
+            "url": f"{detail_head}{uuid}{detail_tail}",
+            "scene": row["shot__scene_id"],
+            "scene_code": row["shot__scene__code"],
+            "shot": row["shot_id"],
+            "shot_code": row["shot__code"],
+            "number": row["number"],
+            "label": f"v{row['number']:03d}",  # Take.label
+            "profile_id": row["profile_id"],
+            "status": row["status"],
+            "progress": _optional(float, row["progress"]),
+            "review_state": row["review_state"],
+            "review_version": row["review_version"],
+            "seed": spec.get("seed"),
+            "frames": frames,
+            "fps": fps,
+            "width": spec.get("width"),
+            "height": spec.get("height"),
+            "duration_s": round(frames / fps, 3) if frames and fps else None,
+            "error": _optional(str, row["error"]),
+            "gpu_seconds": _optional(float, row["gpu_seconds"]),
+            "queued_at": _optional(datetime, row["queued_at"]),
+            "started_at": _optional(datetime, row["started_at"]),
+            "finished_at": _optional(datetime, row["finished_at"]),
+            "media": {field: f"{head}{uuid}{tail}" if row[field] else None
+                      for head, tail, field in media},
+        })
+    return out
+
+
 def _takes(membership):
     return (Take.objects.filter(shot__scene__project=membership.project)
             .select_related("shot__scene", "requested_by")
@@ -289,8 +369,12 @@ class TakeListApi(APIView):
                    "review_state": "review_state", "status": "status"}
         for name, value in filters.validated_data.items():
             takes = takes.filter(**{lookups[name]: value})
-        return paginated(request, takes, TakeSerializer, view=self,
-                         context={"slug": membership.project.slug})
+        page = KeyPage()
+        keys = page.paginate_keys(takes, request, view=self)
+        rows = in_key_order(keys, Take.objects.filter(pk__in=keys).values(
+            "pk", *TAKE_ROW_FIELDS, spec=KeyTransform("spec", "request"))) if keys else []
+        return page.get_paginated_response(
+            take_list_rows(request, membership.project.slug, rows))
 
 
 class TakeRequestApi(APIView):
