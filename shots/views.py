@@ -1,9 +1,14 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat, truncatechars
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from generation.prompting import assemble_negative, assemble_prompt, lint_prompt
@@ -12,13 +17,54 @@ from projects.roles import PLAN, VIEW
 from projects.selectors import membership_for, require
 from shots import selectors, services
 from shots.forms import SceneForm, ShotAddForm, ShotListForm, ShotPlanForm, ShotRenameForm
-from shots.models import ShotStatus
+from shots.models import CameraMovement, ReferenceRole, ShotStatus
 
 BOARD_FILTERS = [("", "All"), *ShotStatus.choices, ("unapproved", "Without approved take")]
+STATUS_LABELS = dict(ShotStatus.choices)
+CAMERA_LABELS = dict(CameraMovement.choices)
 
 
 def _board_url(slug: str, anchor: str = "") -> str:
     return reverse("shots:project-home", args=[slug]) + (f"#{anchor}" if anchor else "")
+
+
+_MARKER = 987654321
+
+# A planner's buttons on one shot card of the board (templates/shots/project_home.html), built
+# here with format_html: as template code they were a third of the board's render at 50 cards.
+# Every button posts the board's one form (form="board-form") to its own URL (formaction).
+SHOT_TOOLS = (
+    '<a class="button small-button" href="{url}plan" hx-boost="false">Plan</a>\n'
+    '        <button class="button small-button ghost" id="shot-{key}-up" type="submit" '
+    'form="board-form" formaction="{url}move" name="direction" value="up"{up} '
+    'aria-label="Move {code} up">↑</button>\n'
+    '        <button class="button small-button ghost" id="shot-{key}-down" type="submit" '
+    'form="board-form" formaction="{url}move" name="direction" value="down"{down} '
+    'aria-label="Move {code} down">↓</button>\n'
+    '        <button class="button small-button ghost" id="shot-{key}-duplicate" type="submit" '
+    'form="board-form" formaction="{url}duplicate" aria-label="Duplicate {code}">Duplicate'
+    '</button>\n'
+    '        <button class="button small-button ghost" id="shot-{key}-{action}" type="submit" '
+    'form="board-form" formaction="{url}{action}" aria-label="{verb} {code}">{verb}</button>'
+)
+DISABLED = mark_safe(" disabled")
+
+
+def _shot_tools(shot) -> str:
+    """The card's Plan link and its move, duplicate and omit (or restore) buttons."""
+    restore = shot.status == ShotStatus.OMITTED
+    return format_html(
+        SHOT_TOOLS, url=shot.url, key=shot.key, code=shot.code,
+        up=DISABLED if shot.is_first else "", down=DISABLED if shot.is_last else "",
+        action="restore" if restore else "omit", verb="Restore" if restore else "Omit",
+    )
+
+
+def _url_prefix(name: str, slug: str, marker=_MARKER) -> str:
+    """The URL of `name` for this project up to where the object's id goes: the board builds
+    each card's links as prefix + id instead of reversing every URL for each of 50 cards."""
+    url = reverse(name, args=[slug, marker])
+    return url[:url.index(str(marker))]
 
 
 @require_GET
@@ -29,26 +75,46 @@ def project_home(request, slug):
     if status not in dict(BOARD_FILTERS):
         status = ""
     scenes = list(selectors.scenes_for_board(membership))
-    all_shots = [shot for scene in scenes for shot in scene.shots.all()]
+    all_shots = [shot for scene in scenes for shot in scene.board_shots]
     counts = {value: 0 for value, _ in BOARD_FILTERS}
+    can_plan = membership.can(PLAN)
+    # Every per-shot URL is /p/<slug>/shots/<id>/… (page, plan, move, omit, …): one prefix.
+    shot_prefix = _url_prefix("shots:shot-edit", slug)
+    durations: dict = {}
     for shot in all_shots:
+        # What each card shows, worked out once here rather than through template filters
+        # (50 cards × floatformat/truncatechars/get_*_display was a fifth of the render).
+        shot.key = str(shot.pk)
+        shot.url = f"{shot_prefix}{shot.key}/"
+        shot.status_label = STATUS_LABELS.get(shot.status, shot.status)
+        shot.camera_label = CAMERA_LABELS.get(shot.camera_movement, shot.camera_movement)
+        if shot.duration_s not in durations:
+            durations[shot.duration_s] = floatformat(shot.duration_s, "-1")
+        shot.duration_label = durations[shot.duration_s]
+        shot.summary = truncatechars(shot.job or shot.subject_action, 140)
         shot.approved_take = shot.approved_takes[0] if shot.approved_takes else None
+        shot.first_reference = next(
+            (ref for ref in shot.board_references if ref.role == ReferenceRole.FIRST), None)
         shot.unapproved = shot.approved_take is None and shot.status != ShotStatus.OMITTED
         counts[shot.status] += 1
         counts["unapproved"] += shot.unapproved
     counts[""] = len(all_shots)
     for scene in scenes:
-        shots = list(scene.shots.all())
+        shots = scene.board_shots
         scene.unapproved_count = sum(shot.unapproved for shot in shots)
         scene.next_shot_code = services.next_code("SH", [shot.code for shot in shots])
         for index, shot in enumerate(shots):
             shot.is_first, shot.is_last = index == 0, index == len(shots) - 1
+            if can_plan:
+                shot.tools = _shot_tools(shot)
         scene.visible_shots = [
             shot for shot in shots
             if not status or shot.status == status or (status == "unapproved" and shot.unapproved)
         ]
+    scene_prefix = _url_prefix("shots:scene-move", slug)
     for index, scene in enumerate(scenes):
         scene.is_first, scene.is_last = index == 0, index == len(scenes) - 1
+        scene.url = f"{scene_prefix}{scene.pk}/"
     return render(
         request, "shots/project_home.html",
         {
@@ -59,9 +125,12 @@ def project_home(request, slug):
             "unapproved_count": counts["unapproved"],
             "filters": [(value, label, counts[value]) for value, label in BOARD_FILTERS],
             "status": status,
-            "can_plan": membership.can(PLAN),
-            "next_scene_code": services.scene_code_suggest(project=membership.project)
-            if membership.can(PLAN) else "",
+            "take_prefix": _url_prefix("takes:take-poster", slug, uuid.UUID(int=_MARKER)),
+            "file_prefix": _url_prefix("assets:file-thumb", slug, uuid.UUID(int=_MARKER)),
+            "can_plan": can_plan,
+            # The board already holds every scene of the project: no query for their codes.
+            "next_scene_code": services.next_code("SC", [scene.code for scene in scenes])
+            if can_plan else "",
         },
     )
 

@@ -1,7 +1,11 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assets.selectors import asset_file_get
@@ -11,6 +15,7 @@ from lotix.errors import DomainError
 from projects.roles import GENERATE, PLAN, VIEW
 from projects.selectors import membership_for, require
 from shots.models import ReferenceJob, ReferenceRole
+from shots.selectors import shot_choices
 from shots.services import (
     shot_reference_add,
     shot_reference_remove,
@@ -19,21 +24,52 @@ from shots.services import (
 )
 from takes import selectors, services
 from takes.forms import AgainForm, GenerateForm, ReferenceForm
-from takes.models import Take
+from takes.models import Take, TakeStatus
 from takes.player import player_context
 from takes.review import shot_review_context
 
+TAKE_STATUS_LABELS = dict(TakeStatus.choices)
 TAKE_MEDIA = {"video": "video", "poster": "poster", "filmstrip": "filmstrip",
               "last": "last_frame"}
 
 
-def _decorate_takes(takes, project_profiles):
-    """Display names for the strip and the player: the profile label and filmstrip size."""
+_MARKER = uuid.UUID(int=987654321)
+
+
+def _url_prefix(name, slug):
+    """The URL of `name` (a route taking the project slug and a uuid) up to the uuid: pages
+    with many rows build each row's URL as prefix + uuid + the route's ending instead of one
+    reverse() per row. /p/<slug>/takes/ serves every per-take URL (poster, again, continue,
+    cancel), /p/<slug>/files/ the library's thumbnails."""
+    url = reverse(name, args=[slug, _MARKER])
+    return url[:url.index(str(_MARKER))]
+
+
+def _shown(value):
+    """A value as the template showed it: nothing when missing, else its text."""
+    return "" if value is None else str(value)
+
+
+def _decorate_takes(takes, project_profiles, slug):
+    """Display fields for the strip and the player: the profile label, filmstrip size, status
+    label, the strip's spec line and the take's URL prefix (…/takes/<uuid>/), worked out here
+    once per take: 40 takes through nested template lookups and {% url %} tags were most of
+    the shot page's render."""
+    prefix = _url_prefix("takes:take-poster", slug)
     for take in takes:
         profile = project_profiles.get(take.profile_id)
         take.profile_label = profile.label if profile else take.profile_id
         strip = (take.qc or {}).get("filmstrip") or {}
         spec = (take.request or {}).get("spec") or {}
+        take.url = f"{prefix}{take.uuid}/"
+        take.status_label = TAKE_STATUS_LABELS.get(take.status, take.status)
+        aspect = (take.request or {}).get("aspect_ratio")
+        take.specs_line = (
+            f"{take.profile_label} · seed {_shown(spec.get('seed'))} · "
+            f"{_shown(spec.get('num_frames'))} f · {_shown(spec.get('width'))}×"
+            f"{_shown(spec.get('height'))}{f' · {aspect}' if aspect else ''}"
+            f"{' · animatic, not AI output' if take.profile_id == 'previz' else ''}"
+        )
         take.strip_tiles = int(strip.get("tiles") or 0)
         take.strip_tile_width = int(strip.get("tile_width") or 0)
         width, height = spec.get("width") or 0, spec.get("height") or 0
@@ -48,6 +84,19 @@ def _selected_take(request, takes):
     return chosen or next((t for t in takes if t.status == "succeeded"), None)
 
 
+def _continue_context(membership, shot):
+    """The "continue into" picker: the <option>s rendered once (every take's form repeats
+    them; rendering them per take through the template was half of the shot page's time) and
+    whether there is another shot to continue into."""
+    choices = shot_choices(membership)
+    return {
+        "has_other_shots": len(choices) > 1,
+        "continue_options": format_html_join(
+            "", '<option value="{}">{}</option>',
+            ((pk, label) for pk, label in choices if pk != shot.pk)),
+    }
+
+
 def _player(membership, shot, takes, selected):
     """The review player's context for the selected take, from the rows already loaded."""
     if selected is None:
@@ -56,9 +105,15 @@ def _player(membership, shot, takes, selected):
                           recipe=True)
 
 
+def _shot_takes(membership, shot):
+    """The shot's takes for the strip, decorated; the strip never shows who requested a take,
+    so the requester is not joined in."""
+    return _decorate_takes(list(selectors.takes_for_shot(shot).select_related(None)),
+                           {p.id: p for p in profiles.profiles_all()}, membership.project.slug)
+
+
 def _shot_context(membership, shot, request, form=None, reference_error=None):
-    takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
-                            {p.id: p for p in profiles.profiles_all()})
+    takes = _shot_takes(membership, shot)
     options = selectors.generate_options(shot)
     pinned = membership.project.model_profile
     warnings = selectors.reference_warnings(shot)
@@ -86,10 +141,12 @@ def _shot_context(membership, shot, request, form=None, reference_error=None):
         ),
         "can_generate": membership.can(GENERATE),
         "can_plan": membership.can(PLAN),
-        "project_shots": selectors.shots_of_project(membership),
+        **_continue_context(membership, shot),
         "usage": selectors.gpu_usage(membership),
         "form": form or GenerateForm(),
         "library": selectors.library_files(membership) if membership.can(PLAN) else [],
+        # The library picker's thumbnails: prefix + file uuid, not a reverse() per file.
+        "file_prefix": _url_prefix("assets:file-thumb", membership.project.slug),
         "roles": ReferenceRole.choices, "jobs": ReferenceJob.choices,
         "add_error": reference_error.get("message", "") if add_data else "",
         "add_data": add_data or {},
@@ -110,8 +167,7 @@ def shot_page(request, slug, shot_id):
 def shot_takes(request, slug, shot_id):
     membership = require(membership_for(request.user, slug), VIEW)
     shot = selectors.shot_get(membership, shot_id)
-    takes = _decorate_takes(list(selectors.takes_for_shot(shot)),
-                            {p.id: p for p in profiles.profiles_all()})
+    takes = _shot_takes(membership, shot)
     selected = _selected_take(request, takes)
     return render(request, "takes/_takes.html", {
         "project": membership.project, "shot": shot, "takes": takes,
@@ -119,7 +175,7 @@ def shot_takes(request, slug, shot_id):
         **shot_review_context(membership, shot, selected,
                               _player(membership, shot, takes, selected)),
         "any_active": any(t.is_active for t in takes), "can_generate": membership.can(GENERATE),
-        "can_plan": membership.can(PLAN), "project_shots": selectors.shots_of_project(membership),
+        "can_plan": membership.can(PLAN), **_continue_context(membership, shot),
         "partial": True,
     })
 

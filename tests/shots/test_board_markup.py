@@ -52,6 +52,9 @@ def test_every_link_and_button_of_a_card_is_the_routes_own_url(client, director,
     move = reverse("shots:shot-move", args=[slug, first.pk])
     assert (f'id="shot-{first.pk}-down" type="submit" form="board-form" formaction="{move}" '
             'name="direction" value="down"') in mine
+    assert ('value="up" disabled aria-label="Move SH010 up"' in mine
+            and 'value="down" aria-label="Move SH010 down"' in mine)  # the first of two
+    assert 'value="down" disabled aria-label="Move SH020 down"' in card(html, omitted)
     assert f'formaction="{reverse("shots:shot-duplicate", args=[slug, first.pk])}"' in mine
     assert f'formaction="{reverse("shots:shot-omit", args=[slug, first.pk])}"' in mine
     poster = reverse("takes:take-poster", args=[slug, planned["take"].uuid])

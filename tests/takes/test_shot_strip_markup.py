@@ -108,3 +108,14 @@ def test_a_viewer_gets_neither_again_nor_continue(client, viewer, project, shots
     client.force_login(viewer)
     html = page(client, shots[0])
     assert "takes-again-form" not in html and "Continue from this take" not in html
+
+
+def test_the_library_pickers_thumbnails_are_the_routes_own_urls(client, director, project,
+                                                               shots):
+    files = [factories.asset_file(project=project) for _ in range(3)]
+    client.force_login(director)
+    html = page(client, shots[0])
+    picker = html[html.index('class="library-picker"'):html.index("</fieldset>")]
+    for f in files:
+        thumb = reverse("assets:file-thumb", args=[project.slug, f.uuid])
+        assert f'value="{f.uuid}"' in picker and f'src="{thumb}"' in picker
