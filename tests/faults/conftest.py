@@ -257,18 +257,17 @@ def fault_broker(fault_redis):
     """Point this process's Celery app (which publishes takes) at the test Redis, then back."""
     from lotix.celery import app
 
-    def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    saved = app.conf.broker_url
-    reset_pools()
+    # The app's connection pool comes from kombu's process-wide registry, keyed by broker URL:
+    # closing it would leave every later test (and the session worker's publishers) with a
+    # dead pool for the real Redis. Set the real one aside and close only the fault one.
+    saved = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    app._pool = None
+    app.amqp._producer_pool = None
     app.conf.broker_url = fault_redis.url
     yield app
-    reset_pools()
-    app.conf.broker_url = saved
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
 
 
 @pytest.fixture
