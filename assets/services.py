@@ -46,14 +46,9 @@ STORAGE_DOWN = "Media storage is not answering; nothing was saved. Try again in 
 
 def storage_errors() -> tuple[type[BaseException], ...]:
     """What a storage backend raises when it is down: OSError for a disk, botocore's for S3."""
-    errors: list[type[BaseException]] = [OSError]
-    try:
-        from botocore.exceptions import BotoCoreError, ClientError
-    except ImportError:  # no S3 backend installed
-        pass
-    else:
-        errors += [BotoCoreError, ClientError]
-    return tuple(errors)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (OSError, BotoCoreError, ClientError)
 
 
 @transaction.atomic

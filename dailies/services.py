@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dailies.models import DailiesEntry, DailiesSession, DailiesStatus, ShareLink
+from hooks.services import webhook_emit
 from lotix.errors import DomainError, PermissionDeniedError
 from projects import roles
 from projects.models import Membership
@@ -176,19 +177,14 @@ def dailies_close(*, membership: Membership, session: DailiesSession) -> Dailies
     entries = list(session.entries.select_related("take__shot__scene"))
     activity_record(project=session.project, actor=membership.user, verb="closed dailies",
                     target=session, data={"takes": len(entries)})
-    try:
-        from hooks.services import webhook_emit
-    except ImportError:  # the webhooks app is optional in this build
-        webhook_emit = None
-    if webhook_emit is not None:
-        webhook_emit(project=session.project, event="dailies.closed", payload={
-            "session": {"id": session.pk, "title": session.title,
-                        "date": session.date.isoformat(),
-                        "closed_at": session.closed_at.isoformat()},
-            "takes": [{"uuid": str(e.take.uuid), "scene": e.take.shot.scene.code,
-                       "shot": e.take.shot.code, "take": e.take.label,
-                       "review_state": e.take.review_state} for e in entries],
-        })
+    webhook_emit(project=session.project, event="dailies.closed", payload={
+        "session": {"id": session.pk, "title": session.title,
+                    "date": session.date.isoformat(),
+                    "closed_at": session.closed_at.isoformat()},
+        "takes": [{"uuid": str(e.take.uuid), "scene": e.take.shot.scene.code,
+                   "shot": e.take.shot.code, "take": e.take.label,
+                   "review_state": e.take.review_state} for e in entries],
+    })
     return session
 
 

@@ -36,6 +36,7 @@ from exports.timeline import (
     timeline_fcp_xml,
     timeline_otio,
 )
+from hooks.services import webhook_emit
 from lotix.errors import DomainError
 from projects import roles
 from projects.selectors import require
@@ -169,13 +170,7 @@ def _export_fail(export: Export, message: str) -> None:
 
 
 def _announce(export: Export, *, takes: int, size: int) -> None:
-    """Emit `export.ready` to the project's webhooks when the hooks app is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("hooks"):
-        return
-    from hooks.services import webhook_emit
-
+    """Emit `export.ready` to the project's webhooks."""
     payload = {
         "export": str(export.uuid),
         "project": export.project.slug,

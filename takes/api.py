@@ -7,7 +7,6 @@ Media are served by the same `storage_response` as the pages' media views (byte 
 locally, a short-lived signed URL on S3), so a token can download them.
 """
 
-import inspect
 
 from django.db.models.fields.json import KeyTransform
 from django.urls import path, reverse
@@ -42,6 +41,7 @@ from shots.models import ReferenceJob, ReferenceRole, ShotReference
 from shots.services import shot_reference_add, shot_reference_remove, shot_reference_update
 from takes import selectors, services
 from takes.models import Note, ReviewState, Take, TakeDecision, TakeStatus
+from takes.review import qc_flags
 
 INT_MAX = 2**31 - 1
 
@@ -250,10 +250,6 @@ class TakeDetailSerializer(TakeSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_qc_flags(self, take) -> list:
-        try:
-            from takes.review import qc_flags
-        except ImportError:
-            return []
         return qc_flags(take.qc or {})
 
 
@@ -515,11 +511,7 @@ class DecisionSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_checklist(self, decision) -> list:
-        return getattr(decision, "checklist", None) or []
-
-
-def _decide_accepts(name: str) -> bool:
-    return name in inspect.signature(services.take_decide).parameters
+        return decision.checklist or []
 
 
 class DecisionListApi(APIView):
@@ -557,13 +549,11 @@ class DecisionListApi(APIView):
         data = self.DecisionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        extra = {}
-        if "checklist" in values and _decide_accepts("checklist"):
-            extra["checklist"] = values["checklist"]
         try:
             services.take_decide(take=take, membership=membership, state=values["state"],
                                  reason=values["reason"],
-                                 expected_version=values["expected_version"], **extra)
+                                 expected_version=values["expected_version"],
+                                 checklist=values.get("checklist"))
         except services.DecisionStale as error:
             now = Take.objects.get(pk=take.pk)
             error.api_extra = {"current": {"review_state": now.review_state,
