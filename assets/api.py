@@ -5,10 +5,8 @@ The upload runs exactly as the library page's upload does: the same byte limits 
 authentication's CSRF check included), then `assets.services.asset_files_upload`.
 """
 
-import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Prefetch
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -20,8 +18,8 @@ from rest_framework.views import APIView
 
 from assets import selectors, services
 from assets.models import Asset, AssetFile, AssetKind, MediaKind, UsageApproval
-from assets.uploads import SizeLimitUploadHandler
-from assets.validation import TooManyFiles, UploadRejected, UploadTooLarge, megabytes
+from assets.uploads import BODY_REFUSALS, upload_body_refused, upload_limiter_install
+from assets.validation import TooManyFiles
 from lotix.errors import api_error, error_code
 from lotix.pagination import PAGE_PARAMETERS, errors, page_of, paginated
 from projects.roles import PLAN, VIEW
@@ -124,33 +122,11 @@ class AssetUploadApi(APIView):
     def initial(self, request, *args, **kwargs):
         # Before authentication: a session's CSRF check would otherwise parse the body first
         # with Django's unlimited upload handlers.
-        max_files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        body_limit = (max_files * max(settings.LOTIX_MAX_IMAGE_BYTES,
-                                      settings.LOTIX_MAX_VIDEO_BYTES)
-                      + settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > body_limit:
-            raise UploadTooLarge(f"This upload is larger than the {megabytes(body_limit)} "
-                                 "Lotix accepts in one request.")
-        self.limiter = SizeLimitUploadHandler(
-            request._request, image_bytes=settings.LOTIX_MAX_IMAGE_BYTES,
-            video_bytes=settings.LOTIX_MAX_VIDEO_BYTES)
-        request._request.upload_handlers.insert(0, self.limiter)
+        self.limiter = upload_limiter_install(request._request)
         try:
             super().initial(request, *args, **kwargs)
-        except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig) as error:
-            raise self._body_refused(request, error) from None
-
-    def _body_refused(self, request, error) -> UploadRejected:
-        logging.getLogger(f"django.security.{type(error).__name__}").error(
-            str(error), extra={"status_code": 400, "request": request._request})
-        if isinstance(error, TooManyFilesSent):
-            return TooManyFiles(f"Upload at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
-                                "files at a time.")
-        return UploadRejected("This upload sent more fields or text than Lotix accepts.")
+        except BODY_REFUSALS as error:
+            raise upload_body_refused(request._request, error) from None
 
     @extend_schema(operation_id="assets_upload",
                    request={"multipart/form-data": AssetUploadSerializer},
@@ -160,8 +136,8 @@ class AssetUploadApi(APIView):
         try:
             uploads = request.FILES.getlist("files")
             fields = request.POST
-        except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig) as error:
-            raise self._body_refused(request, error) from None
+        except BODY_REFUSALS as error:
+            raise upload_body_refused(request._request, error) from None
         try:
             if self.limiter.refused is not None:
                 raise self.limiter.refused

@@ -1,8 +1,20 @@
 """A Django upload handler that enforces the per-file byte limits while the body streams in."""
 
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from assets.validation import UploadTooLarge, display_name, sniff_kind, too_large
+from assets.validation import (
+    TooManyFiles,
+    UploadRejected,
+    UploadTooLarge,
+    display_name,
+    megabytes,
+    sniff_kind,
+    too_large,
+)
 
 HEAD_BYTES = 64
 
@@ -40,3 +52,39 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int):
         return None
+
+
+def upload_limiter_install(request) -> SizeLimitUploadHandler:
+    """Refuse a body that declares more than one upload may carry, then put the size-limiting
+    handler first, before anything (the CSRF check, DRF's authentication) parses the body with
+    Django's unlimited handlers. `request` is Django's HttpRequest."""
+    body_limit = (settings.DATA_UPLOAD_MAX_NUMBER_FILES
+                  * max(settings.LOTIX_MAX_IMAGE_BYTES, settings.LOTIX_MAX_VIDEO_BYTES)
+                  + settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > body_limit:
+        raise UploadTooLarge(
+            f"This upload is larger than the {megabytes(body_limit)} Lotix accepts in one request."
+        )
+    limiter = SizeLimitUploadHandler(request, image_bytes=settings.LOTIX_MAX_IMAGE_BYTES,
+                                     video_bytes=settings.LOTIX_MAX_VIDEO_BYTES)
+    request.upload_handlers.insert(0, limiter)
+    return limiter
+
+
+BODY_REFUSALS = (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig)
+
+
+def upload_body_refused(request, error: Exception) -> UploadRejected:
+    """Django's refusal of an upload body (one of BODY_REFUSALS), said for the person uploading.
+    Catching it skips Django's own django.security.* log line, so this writes it."""
+    logging.getLogger(f"django.security.{type(error).__name__}").error(
+        str(error), extra={"status_code": 400, "request": request})
+    if isinstance(error, TooManyFilesSent):
+        return TooManyFiles(f"Upload at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at a "
+                            "time.")
+    return UploadRejected("This upload sent more fields or text than Lotix accepts; reload the "
+                          "page and try again.")

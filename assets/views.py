@@ -1,11 +1,9 @@
-import logging
 import mimetypes
 import re
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
@@ -21,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from assets import selectors, services
 from assets.forms import UploadForm, UsageForm
 from assets.models import AssetKind, UsageApproval
-from assets.uploads import SizeLimitUploadHandler
-from assets.validation import TooManyFiles, UploadRejected, UploadTooLarge, megabytes
+from assets.uploads import BODY_REFUSALS, upload_body_refused, upload_limiter_install
+from assets.validation import megabytes
 from projects.roles import PLAN, VIEW
 from projects.selectors import membership_for, require
 
@@ -157,32 +155,11 @@ def asset_upload(request, slug):
     # CSRF is checked inside _asset_upload, after the size-limiting handler is installed: the
     # CSRF middleware would otherwise parse the body first with Django's unlimited handlers.
     membership = require(membership_for(request.user, slug), PLAN)
-    max_files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-    body_limit = (max_files * max(settings.LOTIX_MAX_IMAGE_BYTES, settings.LOTIX_MAX_VIDEO_BYTES)
-                  + settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > body_limit:
-        raise UploadTooLarge(
-            f"This upload is larger than the {megabytes(body_limit)} Lotix accepts in one request."
-        )
-    limiter = SizeLimitUploadHandler(request, image_bytes=settings.LOTIX_MAX_IMAGE_BYTES,
-                                     video_bytes=settings.LOTIX_MAX_VIDEO_BYTES)
-    request.upload_handlers.insert(0, limiter)
+    limiter = upload_limiter_install(request)
     try:
         return _asset_upload(request, membership, limiter)
-    except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig) as error:
-        # Catching these skips Django's own django.security.* log line; keep it.
-        logging.getLogger(f"django.security.{type(error).__name__}").error(
-            str(error), extra={"status_code": 400, "request": request}
-        )
-        if isinstance(error, TooManyFilesSent):
-            raise TooManyFiles(f"Upload at most {max_files} files at a time.") from None
-        raise UploadRejected(
-            "This form sent more fields or text than Lotix accepts; reload the page and try again."
-        ) from None
+    except BODY_REFUSALS as error:
+        raise upload_body_refused(request, error) from None
 
 
 @csrf_protect
