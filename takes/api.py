@@ -402,6 +402,13 @@ class TakeRequestApi(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+def _take_detail(request, membership, take, *, status=200) -> Response:
+    """The take as `TakeDetailSerializer` shows it, read again after a change."""
+    row = _takes(membership).get(pk=take.pk)
+    return Response(TakeDetailSerializer(row, context=_take_context(request, membership)).data,
+                    status=status)
+
+
 class TakeDetailApi(APIView):
     """One take with its recipe (the frozen request), QC and media URLs."""
 
@@ -412,9 +419,7 @@ class TakeDetailApi(APIView):
     def get(self, request, slug, take_uuid):
         membership = require(membership_for(request.user, slug), VIEW)
         take = selectors.take_get(membership, take_uuid)
-        row = _takes(membership).get(pk=take.pk)
-        return Response(TakeDetailSerializer(row,
-                                             context=_take_context(request, membership)).data)
+        return _take_detail(request, membership, take)
 
 
 class TakeCancelApi(APIView):
@@ -428,9 +433,7 @@ class TakeCancelApi(APIView):
         membership = require(membership_for(request.user, slug), GENERATE)
         take = selectors.take_get(membership, take_uuid)
         services.take_cancel(take=take, user=request.user)
-        row = _takes(membership).get(pk=take.pk)
-        return Response(TakeDetailSerializer(row,
-                                             context=_take_context(request, membership)).data)
+        return _take_detail(request, membership, take)
 
 
 class TakeAgainApi(APIView):
@@ -451,10 +454,7 @@ class TakeAgainApi(APIView):
         data.is_valid(raise_exception=True)
         again = services.take_again(take=take, user=request.user,
                                     same_seed=data.validated_data["seed"] == "same")
-        row = _takes(membership).get(pk=again.pk)
-        return Response(TakeDetailSerializer(row,
-                                             context=_take_context(request, membership)).data,
-                        status=status.HTTP_201_CREATED)
+        return _take_detail(request, membership, again, status=status.HTTP_201_CREATED)
 
 
 class AnyAccept(DefaultContentNegotiation):
@@ -559,10 +559,7 @@ class DecisionListApi(APIView):
             error.api_extra = {"current": {"review_state": now.review_state,
                                            "review_version": now.review_version}}
             raise
-        row = _takes(membership).get(pk=take.pk)
-        return Response(TakeDetailSerializer(row,
-                                             context=_take_context(request, membership)).data,
-                        status=status.HTTP_201_CREATED)
+        return _take_detail(request, membership, take, status=status.HTTP_201_CREATED)
 
 
 # --- notes ----------------------------------------------------------------------------------
